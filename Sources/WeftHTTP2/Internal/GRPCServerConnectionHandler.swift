@@ -1,0 +1,631 @@
+import Logging
+import NIOCore
+internal import WeftRPC
+
+/// Serves gRPC on one HTTP/2 connection: one nghttp2 server session, confined to the channel's event loop.
+///
+/// Bytes read are fed to nghttp2 at once; frames nghttp2 produces are gathered into one buffer and flushed
+/// once per read burst (`channelReadComplete`) or once per event from a handler task. Inline unary handlers
+/// (health checks) answer inside the read with no thread hop; every other handler runs in its own task and
+/// hops back to the loop only to hand over output.
+final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private enum Lifecycle { case active, notified, closing }
+
+    private let router: ServiceRouter
+    private let config: GRPCServerConfig
+    private let logger: Logger
+    private let registry: ConnectionRegistry
+    private var session: NGHTTP2Session!
+    private var context: ChannelHandlerContext?
+    private var streams: [Int32: ServerStream] = [:]
+    private let output = SessionOutput()
+    private var inRead = false
+    private var runningHandlers = 0
+    private var lifecycle = Lifecycle.active
+    private var peer = ""
+    private var registrationID: Int?
+    private var goawayTimer: Scheduled<Void>?
+
+    init(router: ServiceRouter, config: GRPCServerConfig, logger: Logger, registry: ConnectionRegistry) {
+        self.router = router
+        self.config = config
+        self.logger = logger
+        self.registry = registry
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        session = NGHTTP2Session(role: .server, settings: config.sessionSettings, delegate: self)
+        peer = context.channel.remoteAddress.map { "\($0)" } ?? ""
+        if context.channel.isActive { start(context: context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context: context)
+        context.fireChannelActive()
+    }
+
+    private func start(context: ChannelHandlerContext) {
+        guard registrationID == nil else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        registrationID = registry.add(
+            eventLoop: context.eventLoop, shutdown: { bound.value.beginGracefulShutdown() },
+            forceClose: { bound.value.forceClose() })
+        // The server's SETTINGS must be the first frame on the wire (grpc-go clients wait for it).
+        flush()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        inRead = true
+        defer { inRead = false }
+        var failure: NGHTTP2Session.Failure?
+        buffer.withUnsafeReadableBytes { bytes in
+            do throws(NGHTTP2Session.Failure) {
+                try session.receive(bytes)
+            } catch {
+                failure = error
+            }
+        }
+        if let error = failure {
+            if error.isBadClientMagic {
+                logger.debug("closing connection: not HTTP/2", metadata: ["peer": "\(peer)"])
+            } else {
+                logger.info("closing connection: \(error)", metadata: ["peer": "\(peer)"])
+            }
+            fatalSessionError(context: context)
+            return
+        }
+        if !session.wantsRead && !session.wantsWrite {
+            flush()
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let error = RPCError(code: .cancelled, message: "the connection was closed")
+        for stream in streams.values { abandon(stream, error: error) }
+        streams.removeAll()
+        goawayTimer?.cancel()
+        if let registrationID { registry.remove(registrationID) }
+        registrationID = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error: \(error)", metadata: ["peer": "\(peer)"])
+        context.close(promise: nil)
+    }
+
+    private func fatalSessionError(context: ChannelHandlerContext) {
+        // Whatever nghttp2 queued (a GOAWAY for floods and protocol errors) goes out before the close.
+        _ = output.flush(session, to: context, whileWritable: false)
+        context.close(promise: nil)
+    }
+
+    /// Sends what nghttp2 has queued; closes the connection once a drain has nothing left to wait for.
+    private func flush() {
+        guard let context else { return }
+        guard output.flush(session, to: context) else {
+            context.close(promise: nil)
+            return
+        }
+        if lifecycle == .closing && streams.isEmpty && !session.wantsWrite {
+            context.close(promise: nil)
+        }
+    }
+
+    /// Flushes now unless a read burst is in progress (it flushes when it completes).
+    private func flushSoon() {
+        if !inRead { flush() }
+    }
+
+    // MARK: Graceful shutdown (GOAWAY notice, PING, final GOAWAY, close when idle)
+
+    func beginGracefulShutdown() {
+        guard lifecycle == .active, let context else { return }
+        lifecycle = .notified
+        session.submitShutdownNotice()
+        session.submitPing()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        goawayTimer = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(config.goawayNoticeTimeout.nanoseconds))) {
+            bound.value.sendFinalGoaway()
+        }
+        flush()
+    }
+
+    private func sendFinalGoaway() {
+        guard lifecycle == .notified else { return }
+        lifecycle = .closing
+        goawayTimer?.cancel()
+        session.submitGoaway(code: .noError)
+        flush()
+    }
+
+    /// Grace period over: cancel what is left and close.
+    func forceClose() {
+        guard let context else { return }
+        for stream in streams.values where !stream.finished {
+            stream.finished = true
+            session.submitReset(streamID: stream.id, code: .cancel)
+        }
+        if lifecycle != .closing {
+            lifecycle = .closing
+            session.submitGoaway(code: .noError)
+        }
+        flush()
+        context.close(promise: nil)
+    }
+
+    // MARK: nghttp2 events
+
+    func sessionBeginHeaders(streamID: Int32, isTrailers: Bool) {
+        guard !isTrailers, streams[streamID] == nil else { return }
+        streams[streamID] = ServerStream(
+            id: streamID, maxHeaderListSize: config.maxHeaderListSize, maxMessageSize: config.maxReceiveMessageSize)
+    }
+
+    func sessionHeader(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
+        guard let stream = streams[streamID], stream.route == nil, !stream.finished else { return true }
+        stream.head.add(name: name, value: value)
+        return true
+    }
+
+    func sessionHeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {
+        guard let stream = streams[streamID] else { return }
+        if isTrailers || stream.route != nil {
+            if endStream { requestEnded(stream) }
+            return
+        }
+        if case .reject(let httpStatus, let code, let message) = stream.head.decide() {
+            reject(stream, httpStatus: httpStatus, error: RPCError(code: code, message: message))
+            return
+        }
+        switch router.route(for: stream.head.path) {
+        case .failure(let error):
+            reject(stream, error: error)
+            return
+        case .success(let route):
+            stream.route = route
+        }
+        guard let compression = MessageCompression(header: stream.head.encoding) else {
+            reject(
+                stream,
+                error: RPCError(
+                    code: .unimplemented,
+                    message: "grpc-encoding \"\(stream.head.encoding)\" is not supported (supported: \(MessageCompression.acceptEncodingHeader))"),
+                extraHeaders: [("grpc-accept-encoding", MessageCompression.acceptEncodingHeader)])
+            return
+        }
+        stream.compression = compression
+        if runningHandlers >= config.maxRunningHandlersPerConnection {
+            // Nothing was processed, so the client may retry it transparently.
+            stream.finished = true
+            session.submitReset(streamID: streamID, code: .refusedStream)
+            return
+        }
+        if let timeout = stream.head.timeout {
+            if timeout <= .zero {
+                reject(stream, error: RPCError(code: .deadlineExceeded, message: "deadline exceeded before the call started"))
+                return
+            }
+            startDeadline(stream, timeout: timeout)
+        }
+        switch stream.route!.handler {
+        case .clientStreaming, .bidirectionalStreaming:
+            startStreamingRequestHandler(stream)
+        default:
+            break
+        }
+        if endStream { requestEnded(stream) }
+    }
+
+    func sessionData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        guard let stream = streams[streamID], !stream.finished, stream.route != nil else {
+            // Data for a stream that is finished or refused still counts against the connection window.
+            if let stream = streams[streamID] {
+                session.consume(streamID: streamID, count: bytes.count)
+                _ = stream
+            } else {
+                session.consumeConnection(count: bytes.count)
+            }
+            return
+        }
+        do {
+            try stream.deframer.process(bytes) { message in
+                try self.received(message, on: stream)
+            }
+        } catch let failure as MessageDeframer.Failure {
+            session.consume(streamID: streamID, count: bytes.count)
+            switch failure {
+            case .invalidFlag(let flag):
+                fail(stream, error: RPCError(code: .internal, message: "received unexpected payload format (compressed flag \(flag))"))
+            case .tooLarge(let length, let limit):
+                fail(stream, error: RPCError(
+                    code: .resourceExhausted, message: "received message larger than max (\(length) vs. \(limit))"))
+            }
+            return
+        } catch {
+            session.consume(streamID: streamID, count: bytes.count)
+            fail(stream, error: RPCError(from: error))
+            return
+        }
+        if let inbound = stream.inbound, inbound.isOverLimit {
+            stream.heldBytes += bytes.count
+        } else {
+            session.consume(streamID: streamID, count: bytes.count)
+        }
+    }
+
+    private func received(_ message: MessageDeframer.Message, on stream: ServerStream) throws {
+        var bytes = message.bytes
+        if message.compressed {
+            guard stream.compression != .identity else {
+                throw RPCError(code: .internal, message: "compressed flag set but the request has no grpc-encoding")
+            }
+            do {
+                bytes = try stream.compression.decompress(bytes, limit: config.maxReceiveMessageSize)
+            } catch {
+                let text = "\(error)"
+                let code: StatusCode = text.contains("larger than max") ? .resourceExhausted : .internal
+                throw RPCError(code: code, message: "failed to decompress the request: \(text)")
+            }
+        }
+        if let inbound = stream.inbound {
+            inbound.push(bytes)
+        } else {
+            stream.requestMessages.append(bytes)
+        }
+    }
+
+    func sessionDataEndStream(streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        requestEnded(stream)
+    }
+
+    private func requestEnded(_ stream: ServerStream) {
+        stream.remoteClosed = true
+        guard !stream.finished, let route = stream.route else { return }
+        if stream.deframer.hasPartialMessage {
+            fail(stream, error: RPCError(code: .internal, message: "the request stream ended in the middle of a message"))
+            return
+        }
+        if let inbound = stream.inbound {
+            inbound.finish()
+            return
+        }
+        guard stream.requestMessages.count == 1 else {
+            fail(stream, error: RPCError(
+                code: .unimplemented,
+                message: "\(route.descriptor) expects exactly one request message, got \(stream.requestMessages.count)"))
+            return
+        }
+        let request = stream.requestMessages[0]
+        stream.requestMessages = []
+        let context = serverContext(for: stream, route: route)
+        switch route.handler {
+        case .inlineUnary(let body):
+            do {
+                respond(stream, body: try body(request, context))
+            } catch {
+                fail(stream, error: RPCError(from: error))
+            }
+        case .unary(let body):
+            launch(stream) { _ in .body(try await body(request, context)) }
+        case .serverStreaming(let body):
+            let outbound = makeOutbound(for: stream)
+            launch(stream) { _ in
+                try await body(request, context, outbound)
+                return .streamEnded
+            }
+        case .clientStreaming, .bidirectionalStreaming:
+            break
+        }
+    }
+
+    func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
+        guard let stream = streams.removeValue(forKey: streamID) else { return }
+        if stream.heldBytes > 0 { session.consumeConnection(count: stream.heldBytes) }
+        let byClient = !stream.finished
+        let error = errorCode == HTTP2ErrorCode.noError.rawValue && !byClient
+            ? RPCError(code: .cancelled, message: "the stream was closed")
+            : RPCError(code: .cancelled, message: "the client cancelled the call")
+        abandon(stream, error: error)
+    }
+
+    func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
+        guard let stream = streams[streamID] else { return .deferred }
+        return stream.read(into: buffer)
+    }
+
+    func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {
+        // Early server closure: the response ended before the client's END_STREAM, so tell it to stop sending.
+        guard endStream, let stream = streams[streamID], !stream.remoteClosed else { return }
+        session.submitReset(streamID: streamID, code: .noError)
+    }
+
+    func sessionPing(ack: Bool) {
+        if ack && lifecycle == .notified { sendFinalGoaway() }
+    }
+
+    func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {
+        if errorCode != HTTP2ErrorCode.noError.rawValue {
+            logger.debug("client sent GOAWAY", metadata: ["peer": "\(peer)", "code": "\(errorCode)"])
+        }
+    }
+
+    // MARK: Responses
+
+    private static let responseHeaders = HeaderBlock([
+        (":status", "200"), ("content-type", "application/grpc"),
+        ("grpc-accept-encoding", MessageCompression.acceptEncodingHeader),
+    ])
+    private static let okTrailers = HeaderBlock([("grpc-status", "0")])
+
+    private func statusFields(_ error: RPCError) -> [(name: String, value: String)] {
+        var fields: [(name: String, value: String)] = [("grpc-status", "\(error.code.rawValue)")]
+        if !error.message.isEmpty {
+            // Clients cap response metadata near 8 KiB; keep the status message well below it.
+            var message = GRPCStatusMessage.encode(error.message)
+            if message.utf8.count > 4096 {
+                message = GRPCStatusMessage.encode(String(error.message.prefix(1000)) + "… (truncated)")
+            }
+            fields.append(("grpc-message", message))
+        }
+        for entry in error.metadata {
+            switch entry.value {
+            case .string(let value): fields.append((entry.key, value))
+            case .binary(let bytes): fields.append((entry.key, MetadataBase64.encode(bytes)))
+            }
+        }
+        return fields
+    }
+
+    /// A Trailers-Only response to a request refused before its handler ran.
+    private func reject(
+        _ stream: ServerStream, httpStatus: Int = 200, error: RPCError,
+        extraHeaders: [(name: String, value: String)] = []
+    ) {
+        trailersOnly(
+            stream,
+            fields: [(":status", "\(httpStatus)"), ("content-type", "application/grpc")] + extraHeaders
+                + statusFields(error))
+    }
+
+    private func trailersOnly(_ stream: ServerStream, fields: [(name: String, value: String)]) {
+        stream.finished = true
+        stream.deadlineTimer?.cancel()
+        session.submitResponse(streamID: stream.id, headers: HeaderBlock(fields), withBody: false)
+        flushSoon()
+    }
+
+    /// Ends a call with an error: Trailers-Only if nothing was sent yet, otherwise trailers after the body.
+    private func fail(_ stream: ServerStream, error: RPCError) {
+        guard !stream.finished else { return }
+        stream.task?.cancel()
+        stream.inbound?.fail(error)
+        stream.outbound?.close(error)
+        if stream.responseStarted {
+            finish(stream, trailers: HeaderBlock(statusFields(error)))
+        } else {
+            reject(stream, error: error)
+        }
+    }
+
+    private func respond(_ stream: ServerStream, body: [UInt8]) {
+        guard !stream.finished else { return }
+        var framed: [UInt8] = []
+        if stream.compression != .identity {
+            appendFramed(stream.compression.compress(body), compressed: true, to: &framed)
+        } else {
+            framed.reserveCapacity(body.count + 5)
+            appendFramed(body, compressed: false, to: &framed)
+        }
+        stream.pending = framed
+        stream.pendingOffset = 0
+        finish(stream, trailers: Self.okTrailers)
+    }
+
+    /// Commits the trailers; the body (if any) drains first.
+    private func finish(_ stream: ServerStream, trailers: HeaderBlock) {
+        stream.finished = true
+        stream.deadlineTimer?.cancel()
+        stream.trailers = trailers
+        startOrResume(stream)
+    }
+
+    private func startOrResume(_ stream: ServerStream) {
+        if !stream.responseStarted {
+            stream.responseStarted = true
+            session.submitResponse(streamID: stream.id, headers: compressionHeaders(stream), withBody: true)
+        } else if stream.deferred {
+            stream.deferred = false
+            session.resumeData(streamID: stream.id)
+        }
+        flushSoon()
+    }
+
+    private static let gzipResponseHeaders = HeaderBlock([
+        (":status", "200"), ("content-type", "application/grpc"), ("grpc-encoding", "gzip"),
+        ("grpc-accept-encoding", MessageCompression.acceptEncodingHeader),
+    ])
+    private static let deflateResponseHeaders = HeaderBlock([
+        (":status", "200"), ("content-type", "application/grpc"), ("grpc-encoding", "deflate"),
+        ("grpc-accept-encoding", MessageCompression.acceptEncodingHeader),
+    ])
+
+    /// Responses are compressed with the request's algorithm (symmetric), which the client evidently supports.
+    private func compressionHeaders(_ stream: ServerStream) -> HeaderBlock {
+        switch stream.compression {
+        case .identity: Self.responseHeaders
+        case .gzip: Self.gzipResponseHeaders
+        case .deflate: Self.deflateResponseHeaders
+        }
+    }
+
+    // MARK: Handler tasks
+
+    private enum HandlerOutcome: Sendable {
+        case body([UInt8])
+        case streamEnded
+    }
+
+    private func serverContext(for stream: ServerStream, route: ServiceRouter.Route) -> ServerContext {
+        var deadline: ContinuousClock.Instant?
+        if let timeout = stream.head.timeout { deadline = .now + timeout }
+        return ServerContext(method: route.descriptor, metadata: stream.head.metadata, deadline: deadline, peer: peer)
+    }
+
+    private func makeOutbound(for stream: ServerStream) -> StreamOutbound {
+        let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
+        let loop = context!.eventLoop
+        let id = stream.id
+        let outbound = StreamOutbound(limit: config.outboundQueueLimit, compression: stream.compression) {
+            loop.execute { bound.value.outboundReady(streamID: id) }
+        }
+        stream.outbound = outbound
+        return outbound
+    }
+
+    private func outboundReady(streamID: Int32) {
+        guard let stream = streams[streamID] else { return }
+        if stream.finished && stream.trailers == nil { return }
+        startOrResume(stream)
+    }
+
+    private func startStreamingRequestHandler(_ stream: ServerStream) {
+        guard let route = stream.route, let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let id = stream.id
+        let inbound = InboundMessageQueue(limit: config.inboundQueueLimit) {
+            loop.execute { bound.value.inboundDrained(streamID: id) }
+        }
+        stream.inbound = inbound
+        let serverContext = serverContext(for: stream, route: route)
+        switch route.handler {
+        case .clientStreaming(let body):
+            launch(stream) { _ in .body(try await body(inbound, serverContext)) }
+        case .bidirectionalStreaming(let body):
+            let outbound = makeOutbound(for: stream)
+            launch(stream) { _ in
+                try await body(inbound, outbound, serverContext)
+                return .streamEnded
+            }
+        default:
+            break
+        }
+    }
+
+    private func inboundDrained(streamID: Int32) {
+        guard let stream = streams[streamID], stream.heldBytes > 0 else { return }
+        session.consume(streamID: streamID, count: stream.heldBytes)
+        stream.heldBytes = 0
+        flushSoon()
+    }
+
+    private func launch(_ stream: ServerStream, _ body: @escaping @Sendable (Int32) async throws -> HandlerOutcome) {
+        guard let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let id = stream.id
+        runningHandlers += 1
+        // An unstructured task per call: its handle is kept on the stream so that RST_STREAM, deadlines and
+        // connection loss can cancel it; it reports back to the loop, which counts it until it has finished.
+        stream.task = Task {
+            let result: Result<HandlerOutcome, RPCError>
+            do {
+                result = .success(try await body(id))
+            } catch {
+                result = .failure(RPCError(from: error))
+            }
+            loop.execute { bound.value.handlerFinished(streamID: id, result: result) }
+        }
+    }
+
+    private func handlerFinished(streamID: Int32, result: Result<HandlerOutcome, RPCError>) {
+        runningHandlers -= 1
+        defer { flushSoon() }
+        guard let stream = streams[streamID], !stream.finished else { return }
+        stream.task = nil
+        switch result {
+        case .success(.body(let body)):
+            respond(stream, body: body)
+        case .success(.streamEnded):
+            stream.refill()
+            if !stream.responseStarted && stream.pendingCount == 0 {
+                // OK with no messages: a Trailers-Only response.
+                trailersOnly(stream, fields: [(":status", "200"), ("content-type", "application/grpc"), ("grpc-status", "0")])
+                return
+            }
+            finish(stream, trailers: Self.okTrailers)
+        case .failure(let error):
+            if case .unknown = error.code, let cause = error.cause {
+                logger.warning("handler failed: \(cause)", metadata: ["method": "\(stream.route?.descriptor.description ?? "")"])
+            }
+            fail(stream, error: error)
+        }
+    }
+
+    private func startDeadline(_ stream: ServerStream, timeout: Duration) {
+        guard let context else { return }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let id = stream.id
+        stream.deadlineTimer = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.nanoseconds))) {
+            bound.value.deadlineExpired(streamID: id)
+        }
+    }
+
+    private func deadlineExpired(streamID: Int32) {
+        guard let stream = streams[streamID], !stream.finished else { return }
+        let error = RPCError(code: .deadlineExceeded, message: "deadline exceeded")
+        stream.task?.cancel()
+        stream.inbound?.fail(error)
+        stream.outbound?.close(error)
+        if stream.responseStarted {
+            stream.finished = true
+            session.submitReset(streamID: streamID, code: .cancel)
+            flushSoon()
+        } else {
+            reject(stream, error: error)
+        }
+    }
+
+    /// The stream is gone (reset, closed, connection lost): cancel its handler and release its queues.
+    private func abandon(_ stream: ServerStream, error: RPCError) {
+        stream.finished = true
+        stream.deadlineTimer?.cancel()
+        stream.task?.cancel()
+        stream.inbound?.fail(error)
+        stream.outbound?.close(error)
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds, saturating.
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow ? .max : scaled + attoseconds / 1_000_000_000
+    }
+}

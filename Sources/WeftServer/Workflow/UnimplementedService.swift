@@ -1,0 +1,39 @@
+public import WeftRPC
+
+/// A service whose methods are declared in the API but not served yet: every call gets UNIMPLEMENTED naming
+/// the method, so clients and reflection see the whole contract while handlers arrive.
+public struct UnimplementedService: RPCService {
+    public let serviceName: String
+    private let methodNames: [(String, RPCKind)]
+
+    public init(serviceName: String, methods: [(String, RPCKind)]) {
+        self.serviceName = serviceName
+        methodNames = methods
+    }
+
+    /// `weft.v1.WorkflowService` as declared in proto/weft/v1/workflow.proto.
+    public static let workflowService = UnimplementedService(
+        serviceName: "weft.v1.WorkflowService",
+        methods: [
+            ("SubmitWorkflow", .unary), ("WatchWorkflow", .serverStreaming), ("GetWorkflow", .unary),
+            ("CancelWorkflow", .unary), ("ListWorkflows", .unary),
+        ])
+
+    /// `weft.v1.WorkerService` as declared in proto/weft/v1/worker.proto.
+    public static let workerService = UnimplementedService(
+        serviceName: "weft.v1.WorkerService",
+        methods: [("PollActivity", .unary), ("RecordHeartbeat", .unary), ("CompleteActivity", .unary)])
+
+    public var methods: [(method: String, handler: RPCHandler)] {
+        methodNames.map { name, kind in
+            let error = RPCError(code: .unimplemented, message: "method \(name) of \(serviceName) is not implemented by this server")
+            let handler: RPCHandler = switch kind {
+            case .unary: .inlineUnary { _, _ in throw error }
+            case .serverStreaming: .serverStreaming { _, _, _ in throw error }
+            case .clientStreaming: .clientStreaming { _, _ in throw error }
+            case .bidirectionalStreaming: .bidirectionalStreaming { _, _, _ in throw error }
+            }
+            return (name, handler)
+        }
+    }
+}

