@@ -220,8 +220,13 @@ def c_function_prefix(full_name):
 
 
 def c_field_name(name):
+    """The C member, spelled for use in Swift (`c.`self``)."""
     lowered = name.lower()
-    return lowered + "_" if lowered in C_KEYWORDS else lowered
+    if lowered in C_KEYWORDS:
+        return lowered + "_"
+    if lowered in SWIFT_KEYWORDS or lowered in SWIFT_RESERVED_MEMBERS:
+        return f"`{lowered}`"
+    return lowered
 
 
 # --- Types -------------------------------------------------------------------------------------------------
@@ -358,11 +363,12 @@ class Comments:
 class Field:
     """One field of a message with its Swift and C spellings."""
 
-    def __init__(self, proto, registry, message):
+    def __init__(self, proto, registry):
         self.proto = proto
         self.number = proto.number
         self.swift = swift_field_name(proto)
         self.c = c_field_name(proto.name)
+        self.c_count = "n_" + c_field_name(proto.name).strip("`")
         self.repeated = proto.label == FieldProto.LABEL_REPEATED
         self.type = proto.type
         self.target = registry.resolve(proto.type_name) if proto.type_name else None
@@ -370,8 +376,8 @@ class Field:
         self.map_key = self.map_value = None
         if self.target is not None and self.target.is_map_entry:
             key, value = sorted(self.target.proto.field, key=lambda f: f.number)
-            self.map_key = Field(key, registry, self.target)
-            self.map_value = Field(value, registry, self.target)
+            self.map_key = Field(key, registry)
+            self.map_value = Field(value, registry)
 
     @property
     def is_map(self):
@@ -384,8 +390,7 @@ class Field:
         return SCALARS[self.type][0]
 
     def element_default(self):
-        if self.type == FieldProto.TYPE_MESSAGE:
-            return f"{self.target.swift_name}()"
+        """The proto3 default of a scalar or enum."""
         if self.type == FieldProto.TYPE_ENUM:
             return f".{enum_cases(self.target.proto)[default_enum_value(self.target.proto)]}"
         return SCALARS[self.type][1]
@@ -439,14 +444,14 @@ class Field:
         if self.is_map:
             key, value = self.map_key, self.map_value
             return [
-                f"{indent}for entry in ProtobufC.buffer(c.{self.c}, c.n_{self.c}) {{",
+                f"{indent}for entry in ProtobufC.buffer(c.{self.c}, c.{self.c_count}) {{",
                 f"{indent}    guard let entry = entry?.pointee else {{ continue }}",
                 f"{indent}    let key = {try_prefix(key)}{key.decode_value('entry.' + key.c)}",
                 f"{indent}    {target}[key] = {try_prefix(value)}{value.decode_value('entry.' + value.c)}",
                 f"{indent}}}",
             ]
         if self.repeated:
-            count = f"c.n_{self.c}"
+            count = f"c.{self.c_count}"
             crossing = self.crossing()
             if crossing == "same":
                 value = f"ProtobufC.array({c_value}, {count})"
@@ -514,7 +519,7 @@ class Field:
             lines += [
                 f"{indent}        entries[index] = entry",
                 f"{indent}    }}",
-                f"{indent}    c.pointee.n_{self.c} = {value}.count",
+                f"{indent}    c.pointee.{self.c_count} = {value}.count",
                 f"{indent}    {c_target} = entries",
                 f"{indent}}}",
             ]
@@ -525,7 +530,7 @@ class Field:
                        "enum": "enums", "message": "messages"}[crossing]
             return [
                 f"{indent}if !{value}.isEmpty {{",
-                f"{indent}    c.pointee.n_{self.c} = {value}.count",
+                f"{indent}    c.pointee.{self.c_count} = {value}.count",
                 f"{indent}    {c_target} = arena.{builder}({value})",
                 f"{indent}}}",
             ]
@@ -585,8 +590,9 @@ class FileEmitter:
         for skipped, stand_in in sorted(SKIPPED_FILES.items()):
             if stand_in == self.file.name:
                 lines += [
-                    f"// {skipped} has no Swift types: its messages are wire-identical to these (same names,",
-                    f"// fields and numbers), so the server serves both reflection services with these types.",
+                    f"// {skipped} has no Swift types of its own: its messages are wire-identical",
+                    "// to these (same message names, fields and numbers; only the package differs), so the server",
+                    "// serves both services with these types.",
                     "",
                 ]
         lines += self.types
@@ -661,7 +667,7 @@ class FileEmitter:
 
     def _message(self, info, path):
         message = info.proto
-        fields = [Field(f, self.registry, info) for f in message.field]
+        fields = [Field(f, self.registry) for f in message.field]
         oneofs = self._oneofs(info, fields)
         self._struct(info, path, fields, oneofs)
         nested = []
@@ -753,7 +759,7 @@ class FileEmitter:
             f"{indent}/// Decodes through protobuf-c; an empty buffer is the default message.",
             f"{indent}/// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.",
             f"{indent}public init(wireBytes bytes: UnsafeRawBufferPointer) throws {{",
-            f"{indent}    self = try ProtobufC.decode(bytes, unpack: {info.c_prefix}__unpack)",
+            f"{indent}    self = try ProtobufC.decode(bytes, initialize: {info.c_prefix}__init)",
             f"{indent}}}",
             "",
             f"{indent}/// Encodes through protobuf-c; empty for the default message.",
@@ -770,10 +776,9 @@ class FileEmitter:
         out = self.types
         out += self.comments.doc(path + [8, oneof["index"]], f"The `{oneof['proto'].name}` oneof.", "    ")
         out.append(f"    public enum {oneof['type']}: Hashable, Sendable {{")
-        message_path = path
         for member in oneof["members"]:
             field_index = list(info.proto.field).index(member.proto)
-            out += self.comments.doc(message_path + [2, field_index], f"`{member.proto.name}` = {member.number}.",
+            out += self.comments.doc(path + [2, field_index], f"`{member.proto.name}` = {member.number}.",
                                      "        ")
             out.append(f"        case {member.swift}({member.element_type()})")
         out += ["    }", ""]
@@ -828,10 +833,11 @@ def descriptor_set_source(data, files):
     encoded = base64.b64encode(data).decode("ascii")
     width = 100
     lines = [encoded[i:i + width] for i in range(0, len(encoded), width)]
-    names = ", ".join(f.name for f in files)
     out = [
-        f"// Generated by {GENERATOR} from the FileDescriptorSet of the protos below. Do not edit.",
-        f"// {len(files)} files: " + names,
+        f"// Generated by {GENERATOR} from the FileDescriptorSet of these protos. Do not edit.",
+    ]
+    out += [f"//   {f.name}" for f in files]
+    out += [
         "",
         "/// The serialized `google.protobuf.FileDescriptorSet` of every proto the server speaks, with their imports",
         "/// and source info, as `protoc --include_imports --include_source_info` wrote it; served by reflection.",

@@ -38,7 +38,9 @@ public enum GRPCTimeout {
         let (seconds, attoseconds) = duration.components
         if seconds < 0 || (seconds == 0 && attoseconds <= 0) { return "0n" }
         let nanos = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        let totalNanos = nanos.overflow ? Int64.max : nanos.partialValue &+ attoseconds / 1_000_000_000
+        // Sub-nanosecond remainders round up too, and a sum past Int64.max saturates instead of wrapping negative.
+        let sum = nanos.partialValue.addingReportingOverflow((attoseconds + 999_999_999) / 1_000_000_000)
+        let totalNanos = nanos.overflow || sum.overflow ? Int64.max : sum.partialValue
         let units: [(Int64, Character)] = [
             (1, "n"), (1_000, "u"), (1_000_000, "m"), (1_000_000_000, "S"), (60_000_000_000, "M"),
             (3_600_000_000_000, "H"),

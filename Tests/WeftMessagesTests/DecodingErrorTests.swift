@@ -41,7 +41,8 @@ struct DecodingErrorTests {
     func invalidUTF8() {
         expectInvalid([0x0a, 0x02, 0xff, 0xfe], as: HealthRequest.self, named: "grpc.health.v1.HealthCheckRequest")
         // tasks { id: "\xc3(" }
-        expectInvalid([0x22, 0x04, 0x0a, 0x02, 0xc3, 0x28], as: SubmitRequest.self, named: "weft.v1.SubmitWorkflowRequest")
+        let badTask: [UInt8] = [0x22, 0x04, 0x0a, 0x02, 0xc3, 0x28]
+        expectInvalid(badTask, as: SubmitRequest.self, named: "weft.v1.SubmitWorkflowRequest")
         // constraints { key: "\xff" }
         expectInvalid([0x1a, 0x03, 0x0a, 0x01, 0xff], as: SubmitRequest.self, named: "weft.v1.SubmitWorkflowRequest")
     }

@@ -132,6 +132,7 @@ class WeftdProcess:
             stderr=self._log,
             cwd=REPO_ROOT,
         )
+        self.sigterm_sent = False
         self.port = self._wait_for_port()
         self.address = f"127.0.0.1:{self.port}"
 
@@ -166,8 +167,9 @@ class WeftdProcess:
         raise RuntimeError("no VmRSS in /proc status")
 
     def sigterm(self) -> None:
-        """Starts the graceful drain."""
-        if self.is_alive():
+        """Starts the graceful drain (once: a second SIGTERM may mean "stop now" to the server)."""
+        if self.is_alive() and not self.sigterm_sent:
+            self.sigterm_sent = True
             self.proc.send_signal(signal.SIGTERM)
 
     def wait_exit(self, timeout: float = EXIT_TIMEOUT_S) -> int | None:

@@ -14,6 +14,7 @@ final class ClientCall {
     var body: [UInt8]
     var bodyOffset = 0
     var deframer: MessageDeframer
+    let maxMessageSize: Int
     var compression: MessageCompression = .identity
     var httpStatus = 0
     var grpcStatus: Int?
@@ -27,6 +28,7 @@ final class ClientCall {
     init(body: [UInt8], maxMessageSize: Int, sink: ClientCallSink) {
         self.body = body
         self.sink = sink
+        self.maxMessageSize = maxMessageSize
         deframer = MessageDeframer(maxMessageSize: maxMessageSize)
     }
 
@@ -60,7 +62,8 @@ final class ClientCall {
         var bytes = message.bytes
         if message.compressed {
             do {
-                bytes = try compression.decompress(bytes, limit: deframer.maxMessageSize)
+                // Not `deframer.maxMessageSize`: this runs inside the deframer's own mutating call.
+                bytes = try compression.decompress(bytes, limit: maxMessageSize)
             } catch {
                 return RPCError(code: .internal, message: "failed to decompress the response: \(error)")
             }

@@ -27,7 +27,7 @@ public struct Google_Protobuf_DoubleValue: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__double_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__double_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -59,7 +59,7 @@ public struct Google_Protobuf_FloatValue: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__float_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__float_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -91,7 +91,7 @@ public struct Google_Protobuf_Int64Value: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__int64_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__int64_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -123,7 +123,7 @@ public struct Google_Protobuf_UInt64Value: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__uint64_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__uint64_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -155,7 +155,7 @@ public struct Google_Protobuf_Int32Value: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__int32_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__int32_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -187,7 +187,7 @@ public struct Google_Protobuf_UInt32Value: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__uint32_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__uint32_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -219,7 +219,7 @@ public struct Google_Protobuf_BoolValue: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__bool_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__bool_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -251,7 +251,7 @@ public struct Google_Protobuf_StringValue: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__string_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__string_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -283,7 +283,7 @@ public struct Google_Protobuf_BytesValue: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: google__protobuf__bytes_value__unpack)
+        self = try ProtobufC.decode(bytes, initialize: google__protobuf__bytes_value__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.

@@ -25,7 +25,7 @@ public struct Grpc_Health_V1_HealthCheckRequest: WireMessage, Hashable, Sendable
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__health__v1__health_check_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__health__v1__health_check_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -55,7 +55,7 @@ public struct Grpc_Health_V1_HealthCheckResponse: WireMessage, Hashable, Sendabl
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__health__v1__health_check_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__health__v1__health_check_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.

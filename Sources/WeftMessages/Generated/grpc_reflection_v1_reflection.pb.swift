@@ -4,8 +4,9 @@ public import WeftRPC
 internal import CProtobufC
 internal import WeftProtoC
 
-// grpc/reflection/v1alpha/reflection.proto has no Swift types: its messages are wire-identical to these (same names,
-// fields and numbers), so the server serves both reflection services with these types.
+// grpc/reflection/v1alpha/reflection.proto has no Swift types of its own: its messages are wire-identical
+// to these (same message names, fields and numbers; only the package differs), so the server
+// serves both services with these types.
 
 /// The message sent by the client when calling ServerReflectionInfo method.
 public struct Grpc_Reflection_V1_ServerReflectionRequest: WireMessage, Hashable, Sendable {
@@ -33,7 +34,7 @@ public struct Grpc_Reflection_V1_ServerReflectionRequest: WireMessage, Hashable,
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__reflection__v1__server_reflection_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__reflection__v1__server_reflection_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -96,7 +97,7 @@ public struct Grpc_Reflection_V1_ExtensionRequest: WireMessage, Hashable, Sendab
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__reflection__v1__extension_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__reflection__v1__extension_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -137,7 +138,7 @@ public struct Grpc_Reflection_V1_ServerReflectionResponse: WireMessage, Hashable
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__reflection__v1__server_reflection_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__reflection__v1__server_reflection_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -191,7 +192,7 @@ public struct Grpc_Reflection_V1_FileDescriptorResponse: WireMessage, Hashable, 
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__reflection__v1__file_descriptor_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__reflection__v1__file_descriptor_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -226,7 +227,7 @@ public struct Grpc_Reflection_V1_ExtensionNumberResponse: WireMessage, Hashable,
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__reflection__v1__extension_number_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__reflection__v1__extension_number_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -257,7 +258,7 @@ public struct Grpc_Reflection_V1_ListServiceResponse: WireMessage, Hashable, Sen
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__reflection__v1__list_service_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__reflection__v1__list_service_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -289,7 +290,7 @@ public struct Grpc_Reflection_V1_ServiceResponse: WireMessage, Hashable, Sendabl
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__reflection__v1__service_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__reflection__v1__service_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -322,7 +323,7 @@ public struct Grpc_Reflection_V1_ErrorResponse: WireMessage, Hashable, Sendable 
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: grpc__reflection__v1__error_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: grpc__reflection__v1__error_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.

@@ -18,7 +18,7 @@ public struct Weft_Testing_V1_Empty: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__testing__v1__empty__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__testing__v1__empty__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -51,7 +51,7 @@ public struct Weft_Testing_V1_EchoStatus: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__testing__v1__echo_status__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__testing__v1__echo_status__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -95,7 +95,7 @@ public struct Weft_Testing_V1_SimpleRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__testing__v1__simple_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__testing__v1__simple_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -125,7 +125,7 @@ public struct Weft_Testing_V1_SimpleResponse: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__testing__v1__simple_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__testing__v1__simple_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -169,7 +169,7 @@ public struct Weft_Testing_V1_StreamingOutputRequest: WireMessage, Hashable, Sen
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__testing__v1__streaming_output_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__testing__v1__streaming_output_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -202,7 +202,7 @@ public struct Weft_Testing_V1_StreamingInputResponse: WireMessage, Hashable, Sen
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__testing__v1__streaming_input_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__testing__v1__streaming_input_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.

@@ -31,7 +31,7 @@ public struct Weft_V1_PollActivityRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__poll_activity_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__poll_activity_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -99,7 +99,7 @@ public struct Weft_V1_ActivityTask: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__activity_task__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__activity_task__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -129,7 +129,7 @@ public struct Weft_V1_PollActivityResponse: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__poll_activity_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__poll_activity_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -162,7 +162,7 @@ public struct Weft_V1_RecordHeartbeatRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__record_heartbeat_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__record_heartbeat_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -192,7 +192,7 @@ public struct Weft_V1_RecordHeartbeatResponse: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__record_heartbeat_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__record_heartbeat_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -228,7 +228,7 @@ public struct Weft_V1_ActivityFailure: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__activity_failure__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__activity_failure__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -261,7 +261,7 @@ public struct Weft_V1_CompleteActivityRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__complete_activity_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__complete_activity_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -294,7 +294,7 @@ public struct Weft_V1_CompleteActivityResponse: WireMessage, Hashable, Sendable 
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__complete_activity_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__complete_activity_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.

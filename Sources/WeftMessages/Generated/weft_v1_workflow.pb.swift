@@ -372,7 +372,7 @@ public struct Weft_V1_RetryPolicy: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__retry_policy__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__retry_policy__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -408,7 +408,7 @@ public struct Weft_V1_Timeouts: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__timeouts__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__timeouts__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -449,7 +449,7 @@ public struct Weft_V1_CacheOptions: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__cache_options__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__cache_options__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -505,7 +505,7 @@ public struct Weft_V1_ExecutionOptions: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__execution_options__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__execution_options__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -573,7 +573,7 @@ public struct Weft_V1_TaskSpec: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__task_spec__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__task_spec__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -625,7 +625,7 @@ public struct Weft_V1_SubmitWorkflowRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__submit_workflow_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__submit_workflow_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -658,7 +658,7 @@ public struct Weft_V1_PlannedTask: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__planned_task__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__planned_task__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -691,7 +691,7 @@ public struct Weft_V1_PlannedBatch: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__planned_batch__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__planned_batch__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -727,7 +727,7 @@ public struct Weft_V1_SubmitWorkflowResponse: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__submit_workflow_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__submit_workflow_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -760,7 +760,7 @@ public struct Weft_V1_WatchWorkflowRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__watch_workflow_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__watch_workflow_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -796,7 +796,7 @@ public struct Weft_V1_Progress: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__progress__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__progress__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -832,7 +832,7 @@ public struct Weft_V1_CacheHit: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__cache_hit__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__cache_hit__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -880,7 +880,7 @@ public struct Weft_V1_TaskResult: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__task_result__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__task_result__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -913,7 +913,7 @@ public struct Weft_V1_WorkflowAccepted: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__workflow_accepted__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__workflow_accepted__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -946,7 +946,7 @@ public struct Weft_V1_BatchStarted: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__batch_started__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__batch_started__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -982,7 +982,7 @@ public struct Weft_V1_TaskStarted: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__task_started__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__task_started__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1018,7 +1018,7 @@ public struct Weft_V1_TaskHeartbeat: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__task_heartbeat__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__task_heartbeat__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1048,7 +1048,7 @@ public struct Weft_V1_TaskCompleted: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__task_completed__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__task_completed__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1100,7 +1100,7 @@ public struct Weft_V1_TaskFailed: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__task_failed__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__task_failed__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1133,7 +1133,7 @@ public struct Weft_V1_TaskSkipped: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__task_skipped__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__task_skipped__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1166,7 +1166,7 @@ public struct Weft_V1_BatchCompleted: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__batch_completed__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__batch_completed__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1205,7 +1205,7 @@ public struct Weft_V1_CacheSummary: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__cache_summary__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__cache_summary__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1241,7 +1241,7 @@ public struct Weft_V1_WorkflowCompleted: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__workflow_completed__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__workflow_completed__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1277,7 +1277,7 @@ public struct Weft_V1_WorkflowFailed: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__workflow_failed__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__workflow_failed__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1307,7 +1307,7 @@ public struct Weft_V1_WorkflowCancelled: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__workflow_cancelled__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__workflow_cancelled__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1355,7 +1355,7 @@ public struct Weft_V1_WorkflowEvent: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__workflow_event__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__workflow_event__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1413,7 +1413,7 @@ public struct Weft_V1_GetWorkflowRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__get_workflow_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__get_workflow_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1477,7 +1477,7 @@ public struct Weft_V1_TaskState: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__task_state__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__task_state__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1541,7 +1541,7 @@ public struct Weft_V1_GetWorkflowResponse: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__get_workflow_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__get_workflow_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1574,7 +1574,7 @@ public struct Weft_V1_CancelWorkflowRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__cancel_workflow_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__cancel_workflow_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1604,7 +1604,7 @@ public struct Weft_V1_CancelWorkflowResponse: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__cancel_workflow_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__cancel_workflow_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1640,7 +1640,7 @@ public struct Weft_V1_ListWorkflowsRequest: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__list_workflows_request__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__list_workflows_request__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1688,7 +1688,7 @@ public struct Weft_V1_WorkflowSummary: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__workflow_summary__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__workflow_summary__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.
@@ -1721,7 +1721,7 @@ public struct Weft_V1_ListWorkflowsResponse: WireMessage, Hashable, Sendable {
     /// Decodes through protobuf-c; an empty buffer is the default message.
     /// - Throws: `RPCError` with code INTERNAL when the bytes are not a valid encoding.
     public init(wireBytes bytes: UnsafeRawBufferPointer) throws {
-        self = try ProtobufC.decode(bytes, unpack: weft__v1__list_workflows_response__unpack)
+        self = try ProtobufC.decode(bytes, initialize: weft__v1__list_workflows_response__init)
     }
 
     /// Encodes through protobuf-c; empty for the default message.

@@ -17,22 +17,41 @@ import WeftRPC
 /// - proto3 `optional` is not supported by protoc-c 1.4.1 (it refuses such files); the protos use wrapper
 ///   messages instead.
 enum ProtobufC {
-    /// Decodes `bytes` with a protoc-c `__unpack` function (`protobuf_c_message_unpack` on the type's descriptor)
-    /// and copies the result into Swift values.
+    /// Decodes `bytes` with `protobuf_c_message_unpack` on the type's descriptor, then copies the unpacked struct
+    /// into Swift values and frees it.
+    ///
+    /// `initialize` is the protoc-c `__init` function: it stores the address of the type's descriptor, which Swift
+    /// cannot take from the imported `extern const` itself (protoc-c generates `__unpack` for top-level messages
+    /// only, so nested ones need the descriptor anyway).
     static func decode<Message: ProtobufCCodable>(
         _ bytes: UnsafeRawBufferPointer,
-        unpack: (UnsafeMutablePointer<ProtobufCAllocator>?, Int, UnsafePointer<UInt8>?) -> UnsafeMutablePointer<
-            Message.CMessage
-        >?
+        initialize: (UnsafeMutablePointer<Message.CMessage>?) -> Void
     ) throws -> Message {
-        guard let unpacked = unpack(nil, bytes.count, bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
+        let unpacked = protobuf_c_message_unpack(
+            descriptor(initialize),
+            nil,
+            bytes.count,
+            bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
+        )
+        guard let unpacked else {
             throw invalidEncoding(of: Message.self, byteCount: bytes.count, cause: nil)
         }
-        defer { protobuf_c_message_free_unpacked(UnsafeMutablePointer(OpaquePointer(unpacked)), nil) }
+        defer { protobuf_c_message_free_unpacked(unpacked, nil) }
         do {
-            return try Message(protobufC: unpacked.pointee)
+            return try Message(protobufC: UnsafePointer<Message.CMessage>(OpaquePointer(unpacked)).pointee)
         } catch {
             throw invalidEncoding(of: Message.self, byteCount: bytes.count, cause: error)
+        }
+    }
+
+    /// The descriptor a protoc-c `__init` function puts in the `ProtobufCMessage` header.
+    private static func descriptor<CMessage>(
+        _ initialize: (UnsafeMutablePointer<CMessage>?) -> Void
+    ) -> UnsafePointer<ProtobufCMessageDescriptor> {
+        withUnsafeTemporaryAllocation(of: CMessage.self, capacity: 1) { buffer in
+            initialize(buffer.baseAddress)
+            // Every protoc-c message struct starts with its ProtobufCMessage header.
+            return UnsafeRawPointer(buffer.baseAddress!).load(as: ProtobufCMessage.self).descriptor
         }
     }
 

@@ -1,0 +1,98 @@
+import Testing
+import WeftMessages
+import WeftRPC
+
+@Suite("Default messages")
+struct DefaultMessageTests {
+    /// Expects the default message to encode to nothing and nothing to decode to the default message.
+    private func expectDefault<Message: WireMessage & Hashable>(
+        _ message: Message,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        #expect(message.wireBytes().isEmpty, sourceLocation: sourceLocation)
+        #expect(try Message(wireBytes: []) == message, sourceLocation: sourceLocation)
+        let nothing = UnsafeRawBufferPointer(start: nil, count: 0)
+        #expect(try Message(wireBytes: nothing) == message, sourceLocation: sourceLocation)
+    }
+
+    @Test("Every message at its defaults encodes to zero bytes, and zero bytes decode to it")
+    func everyMessage() throws {
+        try expectDefault(Google_Protobuf_DoubleValue())
+        try expectDefault(Google_Protobuf_FloatValue())
+        try expectDefault(Google_Protobuf_Int64Value())
+        try expectDefault(Google_Protobuf_UInt64Value())
+        try expectDefault(Google_Protobuf_Int32Value())
+        try expectDefault(Google_Protobuf_UInt32Value())
+        try expectDefault(Google_Protobuf_BoolValue())
+        try expectDefault(Google_Protobuf_StringValue())
+        try expectDefault(Google_Protobuf_BytesValue())
+        try expectDefault(Grpc_Health_V1_HealthCheckRequest())
+        try expectDefault(Grpc_Health_V1_HealthCheckResponse())
+        try expectDefault(Grpc_Reflection_V1_ServerReflectionRequest())
+        try expectDefault(Grpc_Reflection_V1_ExtensionRequest())
+        try expectDefault(Grpc_Reflection_V1_ServerReflectionResponse())
+        try expectDefault(Grpc_Reflection_V1_FileDescriptorResponse())
+        try expectDefault(Grpc_Reflection_V1_ExtensionNumberResponse())
+        try expectDefault(Grpc_Reflection_V1_ListServiceResponse())
+        try expectDefault(Grpc_Reflection_V1_ServiceResponse())
+        try expectDefault(Grpc_Reflection_V1_ErrorResponse())
+        try expectDefault(Weft_Testing_V1_Empty())
+        try expectDefault(Weft_Testing_V1_EchoStatus())
+        try expectDefault(Weft_Testing_V1_SimpleRequest())
+        try expectDefault(Weft_Testing_V1_SimpleResponse())
+        try expectDefault(Weft_Testing_V1_StreamingOutputRequest())
+        try expectDefault(Weft_Testing_V1_StreamingInputResponse())
+        try expectDefault(Weft_V1_PollActivityRequest())
+        try expectDefault(Weft_V1_ActivityTask())
+        try expectDefault(Weft_V1_PollActivityResponse())
+        try expectDefault(Weft_V1_RecordHeartbeatRequest())
+        try expectDefault(Weft_V1_RecordHeartbeatResponse())
+        try expectDefault(Weft_V1_ActivityFailure())
+        try expectDefault(Weft_V1_CompleteActivityRequest())
+        try expectDefault(Weft_V1_CompleteActivityResponse())
+        try expectDefault(Weft_V1_RetryPolicy())
+        try expectDefault(Weft_V1_Timeouts())
+        try expectDefault(Weft_V1_CacheOptions())
+        try expectDefault(Weft_V1_ExecutionOptions())
+        try expectDefault(Weft_V1_TaskSpec())
+        try expectDefault(Weft_V1_SubmitWorkflowRequest())
+        try expectDefault(Weft_V1_PlannedTask())
+        try expectDefault(Weft_V1_PlannedBatch())
+        try expectDefault(Weft_V1_SubmitWorkflowResponse())
+        try expectDefault(Weft_V1_WatchWorkflowRequest())
+        try expectDefault(Weft_V1_Progress())
+        try expectDefault(Weft_V1_CacheHit())
+        try expectDefault(Weft_V1_TaskResult())
+        try expectDefault(Weft_V1_WorkflowAccepted())
+        try expectDefault(Weft_V1_BatchStarted())
+        try expectDefault(Weft_V1_TaskStarted())
+        try expectDefault(Weft_V1_TaskHeartbeat())
+        try expectDefault(Weft_V1_TaskCompleted())
+        try expectDefault(Weft_V1_TaskFailed())
+        try expectDefault(Weft_V1_TaskSkipped())
+        try expectDefault(Weft_V1_BatchCompleted())
+        try expectDefault(Weft_V1_CacheSummary())
+        try expectDefault(Weft_V1_WorkflowCompleted())
+        try expectDefault(Weft_V1_WorkflowFailed())
+        try expectDefault(Weft_V1_WorkflowCancelled())
+        try expectDefault(Weft_V1_WorkflowEvent())
+        try expectDefault(Weft_V1_GetWorkflowRequest())
+        try expectDefault(Weft_V1_TaskState())
+        try expectDefault(Weft_V1_GetWorkflowResponse())
+        try expectDefault(Weft_V1_CancelWorkflowRequest())
+        try expectDefault(Weft_V1_CancelWorkflowResponse())
+        try expectDefault(Weft_V1_ListWorkflowsRequest())
+        try expectDefault(Weft_V1_WorkflowSummary())
+        try expectDefault(Weft_V1_ListWorkflowsResponse())
+    }
+
+    @Test("Fields start at their proto3 defaults")
+    func fieldDefaults() {
+        let task = Weft_V1_TaskSpec()
+        #expect(task.id.isEmpty && task.dependsOn.isEmpty && task.complexity == .unspecified)
+        #expect(task.timeouts == nil && task.cacheable == nil && task.unknownFields.isEmpty)
+        #expect(Weft_V1_SubmitWorkflowRequest().constraints.isEmpty)
+        #expect(Weft_V1_WorkflowEvent().payload == nil)
+        #expect(Grpc_Health_V1_HealthCheckResponse().status == .unknown)
+    }
+}
