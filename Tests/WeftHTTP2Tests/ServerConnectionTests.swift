@@ -139,6 +139,21 @@ struct ServerConnectionTests {
         #expect(error.code == .deadlineExceeded)
     }
 
+    @Test("request headers over the list limit fail with RESOURCE_EXHAUSTED and the connection keeps serving")
+    func oversizedHeaders() async throws {
+        var options = CallOptions()
+        options.metadata.add("x-big", String(repeating: "a", count: 20 * 1024))
+        let (big, next) = try withPair { pair in
+            (try pair.call(RawEchoService.path("Echo"), [1], options: options), try pair.call(RawEchoService.path("Echo"), [2]))
+        }
+        let error = try #require(await CallOutcome(big).error)
+        #expect(error.code == .resourceExhausted)
+        #expect(error.message.contains("16384"))
+        let outcome = await CallOutcome(next)
+        #expect(outcome.error == nil)
+        #expect(outcome.messages == [[2]])
+    }
+
     // MARK: Hand-built frames
 
     private func openConnection(_ server: EmbeddedServer) throws {
@@ -182,6 +197,21 @@ struct ServerConnectionTests {
         #expect(frames.count == 1)
         #expect(frames.first?.kind == .headers)
         #expect(frames.first?.flags == HTTP2Frame.endStream | HTTP2Frame.endHeaders)
+    }
+
+    @Test("hand-built frames: a GET is refused with one Trailers-Only HEADERS frame and the connection stays up")
+    func handBuiltGet() throws {
+        let server = try EmbeddedServer(services: [RawEchoService()])
+        defer { server.finish() }
+        try openConnection(server)
+        var fields = HTTP2Frame.grpcRequestFields(path: RawEchoService.path("Echo"))
+        fields[0] = (":method", "GET")
+        try server.receive(HTTP2Frame.headers(streamID: 1, fields: fields, endStream: true).bytes)
+        try server.takeOutput()
+        let frames = server.frames.filter { $0.streamID == 1 }
+        #expect(frames.map(\.kind) == [.headers])
+        #expect(frames.first?.flags == HTTP2Frame.endStream | HTTP2Frame.endHeaders)
+        #expect(server.channel.isActive)
     }
 
     @Test("rapid reset: 2000 × (HEADERS + RST_STREAM) makes the server send GOAWAY and close the connection")

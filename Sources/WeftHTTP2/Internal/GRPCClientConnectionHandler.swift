@@ -2,13 +2,13 @@ import NIOCore
 internal import WeftRPC
 
 /// The client side of one HTTP/2 connection: an nghttp2 client session on the channel's event loop.
-final class GRPCClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate {
+final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDelegate {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let authority: String
     private let maxMessageSize: Int
-    private var session: NGHTTP2Session!
+    private(set) var session: NGHTTP2Session!
     private var context: ChannelHandlerContext?
     private var calls: [Int32: ClientCall] = [:]
     private let output = SessionOutput()
@@ -37,25 +37,11 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         let buffer = unwrapInboundIn(data)
         inRead = true
         defer { inRead = false }
-        var failure: NGHTTP2Session.Failure?
-        buffer.withUnsafeReadableBytes { bytes in
-            do throws(NGHTTP2Session.Failure) { try session.receive(bytes) } catch { failure = error }
-        }
-        if let failure {
+        if let failure = feed(buffer) {
             failAll(RPCError(code: .internal, message: "HTTP/2 protocol error from the server: \(failure)"))
             flush()
             context.close(promise: nil)
         }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        flush()
-        context.fireChannelReadComplete()
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { flush() }
-        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -75,7 +61,7 @@ final class GRPCClientConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         for call in pending { call.complete(error: error) }
     }
 
-    private func flush() {
+    func flush() {
         guard let context else { return }
         if !output.flush(session, to: context) {
             failAll(RPCError(code: .internal, message: "the HTTP/2 session failed"))

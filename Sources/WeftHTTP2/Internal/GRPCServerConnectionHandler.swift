@@ -8,7 +8,7 @@ internal import WeftRPC
 /// once per read burst (`channelReadComplete`) or once per event from a handler task. Inline unary handlers
 /// (health checks) answer inside the read with no thread hop; every other handler runs in its own task and
 /// hops back to the loop only to hand over output.
-final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDelegate {
+final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDelegate {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -18,7 +18,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     private let config: GRPCServerConfig
     private let logger: Logger
     private let registry: ConnectionRegistry
-    private var session: NGHTTP2Session!
+    private(set) var session: NGHTTP2Session!
     private var context: ChannelHandlerContext?
     private var streams: [Int32: ServerStream] = [:]
     private let output = SessionOutput()
@@ -68,15 +68,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
         let buffer = unwrapInboundIn(data)
         inRead = true
         defer { inRead = false }
-        var failure: NGHTTP2Session.Failure?
-        buffer.withUnsafeReadableBytes { bytes in
-            do throws(NGHTTP2Session.Failure) {
-                try session.receive(bytes)
-            } catch {
-                failure = error
-            }
-        }
-        if let error = failure {
+        if let error = feed(buffer) {
             if error.isBadClientMagic {
                 logger.debug("closing connection: not HTTP/2", metadata: ["peer": "\(peer)"])
             } else {
@@ -89,16 +81,6 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
             flush()
             context.close(promise: nil)
         }
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        flush()
-        context.fireChannelReadComplete()
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { flush() }
-        context.fireChannelWritabilityChanged()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -123,7 +105,7 @@ final class GRPCServerConnectionHandler: ChannelInboundHandler, HTTP2SessionDele
     }
 
     /// Sends what nghttp2 has queued; closes the connection once a drain has nothing left to wait for.
-    private func flush() {
+    func flush() {
         guard let context else { return }
         guard output.flush(session, to: context) else {
             context.close(promise: nil)
