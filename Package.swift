@@ -95,7 +95,12 @@ let package = Package(
         .testTarget(name: "WeftMessagesTests", dependencies: ["WeftMessages", "WeftRPC"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WeftHTTP2Tests",
-            dependencies: ["WeftHTTP2", "WeftRPC", "WeftTestSupport", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "WeftHTTP2", "WeftRPC", "WeftTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -33,6 +33,7 @@ public struct Metadata: Sendable, Hashable, Sequence {
 
     /// The first text value for `key`, if any.
     public func first(_ key: String) -> String? {
+        let key = key.lowercased()
         for entry in entries where entry.key == key {
             if case .string(let s) = entry.value { return s }
         }
@@ -41,7 +42,8 @@ public struct Metadata: Sendable, Hashable, Sequence {
 
     /// All values for `key`, in order.
     public func values(_ key: String) -> [Value] {
-        entries.filter { $0.key == key }.map(\.value)
+        let key = key.lowercased()
+        return entries.filter { $0.key == key }.map(\.value)
     }
 
     public var count: Int { entries.count }

@@ -1,6 +1,5 @@
 // Needs `.product(name: "NIOEmbedded", package: "swift-nio")` in the WeftHTTP2Tests target; without it the
 // session tests are compiled out.
-#if canImport(NIOEmbedded)
 import Logging
 import NIOCore
 import NIOEmbedded
@@ -19,8 +18,11 @@ final class EmbeddedServer {
 
     init(services: [any RPCService], config: GRPCServerConfig = .defaults) throws {
         let handler = GRPCServerConnectionHandler(
-            router: ServiceRouter(services: services), config: config,
-            logger: Logger(label: "weft.test", factory: { _ in SwiftLogNoOpLogHandler() }), registry: ConnectionRegistry())
+            router: ServiceRouter(services: services),
+            config: config,
+            logger: Logger(label: "weft.test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            registry: ConnectionRegistry()
+        )
         channel = EmbeddedChannel(handler: handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 50051)).wait()
     }
@@ -58,7 +60,11 @@ final class EmbeddedClientServerPair {
     let client: EmbeddedChannel
     private let clientHandler: GRPCClientConnectionHandler
 
-    init(services: [any RPCService], config: GRPCServerConfig = .defaults, maxResponseSize: Int = 4 * 1024 * 1024)
+    init(
+        services: [any RPCService],
+        config: GRPCServerConfig = .defaults,
+        maxResponseSize: Int = 4 * 1024 * 1024
+    )
         throws
     {
         server = try EmbeddedServer(services: services, config: config)
@@ -88,7 +94,11 @@ final class EmbeddedClientServerPair {
     }
 
     /// Starts a call and runs the connection until it is quiet; the returned stream holds the outcome.
-    func call(_ path: String, _ request: [UInt8], options: CallOptions = CallOptions()) throws
+    func call(
+        _ path: String,
+        _ request: [UInt8],
+        options: CallOptions = CallOptions()
+    ) throws
         -> AsyncThrowingStream<[UInt8], any Error>
     {
         let (stream, continuation) = AsyncThrowingStream<[UInt8], any Error>.makeStream()
@@ -119,4 +129,3 @@ struct CallOutcome {
         }
     }
 }
-#endif

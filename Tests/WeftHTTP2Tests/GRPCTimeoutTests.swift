@@ -29,7 +29,10 @@ struct GRPCTimeoutTests {
 
     @Test(
         "malformed values are rejected",
-        arguments: ["", "S", "1", "1x", "123456789S", "-1S", " 1S", "1S ", "1 S", "+1S", "1.5S", "1s", "1h", "S1", "000000000n"])
+        arguments: [
+            "", "S", "1", "1x", "123456789S", "-1S", " 1S", "1S ", "1 S", "+1S", "1.5S", "1s", "1h", "S1", "000000000n",
+        ]
+    )
     func malformed(value: String) {
         #expect(GRPCTimeout.parse(value) == nil)
     }

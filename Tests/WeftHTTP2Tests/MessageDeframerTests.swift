@@ -1,4 +1,5 @@
 import Testing
+
 @testable import WeftHTTP2
 
 @Suite("MessageDeframer")
@@ -42,10 +43,16 @@ struct MessageDeframerTests {
     func splitPrefix() throws {
         let framed = grpcFramed([9, 8, 7, 6])
         for cut in 1..<5 {
-            #expect(try feed([Array(framed[..<cut]), Array(framed[cut...])]) == [plain([9, 8, 7, 6])], "cut at \(cut)")
+            #expect(
+                try feed([Array(framed[..<cut]), Array(framed[cut...])]) == [plain([9, 8, 7, 6])],
+                "cut at \(cut)"
+            )
         }
         for cut in 0...framed.count {
-            #expect(try feed([Array(framed[..<cut]), Array(framed[cut...])]) == [plain([9, 8, 7, 6])], "cut at \(cut)")
+            #expect(
+                try feed([Array(framed[..<cut]), Array(framed[cut...])]) == [plain([9, 8, 7, 6])],
+                "cut at \(cut)"
+            )
         }
     }
 
@@ -76,8 +83,10 @@ struct MessageDeframerTests {
     @Test("the compressed flag 1 is reported")
     func compressedFlag() throws {
         #expect(try feed([grpcFramed([1, 2], compressed: true)]) == [Message(compressed: true, bytes: [1, 2])])
-        #expect(try feed([grpcFramed([1], compressed: true) + grpcFramed([2])])
-            == [Message(compressed: true, bytes: [1]), plain([2])])
+        #expect(
+            try feed([grpcFramed([1], compressed: true) + grpcFramed([2])])
+                == [Message(compressed: true, bytes: [1]), plain([2])]
+        )
     }
 
     @Test("a flag other than 0 or 1 is invalidFlag", arguments: [2, 0x80, 0xFF] as [UInt8])

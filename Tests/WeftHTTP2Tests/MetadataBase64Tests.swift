@@ -33,7 +33,10 @@ struct MetadataBase64Tests {
         #expect(MetadataBase64.decode(Array("Zg,Zg,Zg".utf8)) == Array("fff".utf8))
     }
 
-    @Test("invalid characters or data after padding give nil", arguments: ["AA*C", "AA-_", "A", "AA=A", "Zm9v\n", "Zm 9v", "é"])
+    @Test(
+        "invalid characters or data after padding give nil",
+        arguments: ["AA*C", "AA-_", "A", "AA=A", "Zm9v\n", "Zm 9v", "é"]
+    )
     func invalid(value: String) {
         #expect(MetadataBase64.decode(Array(value.utf8)) == nil)
     }

@@ -74,8 +74,12 @@ struct RequestHeadTests {
         #expect(refusal.code == .internal)
     }
 
-    @Test("non-gRPC content types are refused with HTTP 415 naming the type",
-          arguments: ["application/json", "application/grpc+json", "application/grpcx", "text/plain", "", "application/grp"])
+    @Test(
+        "non-gRPC content types are refused with HTTP 415 naming the type",
+        arguments: [
+            "application/json", "application/grpc+json", "application/grpcx", "text/plain", "", "application/grp",
+        ]
+    )
     func otherContentType(contentType: String) throws {
         let refusal = try #require(rejection(head(replacing("content-type", with: contentType)).decide()))
         #expect(refusal.httpStatus == 415)
@@ -83,15 +87,21 @@ struct RequestHeadTests {
         #expect(refusal.message.contains("\"\(contentType)\""))
     }
 
-    @Test("gRPC content types with +proto or parameters are accepted",
-          arguments: ["application/grpc", "application/grpc+proto", "application/grpc; charset=utf-8",
-                      "application/grpc;charset=utf-8", "application/grpc+proto; charset=utf-8"])
+    @Test(
+        "gRPC content types with +proto or parameters are accepted",
+        arguments: [
+            "application/grpc", "application/grpc+proto", "application/grpc; charset=utf-8",
+            "application/grpc;charset=utf-8", "application/grpc+proto; charset=utf-8",
+        ]
+    )
     func grpcContentTypes(contentType: String) {
         #expect(head(replacing("content-type", with: contentType)).decide() == .accept)
     }
 
-    @Test("a malformed grpc-timeout is refused with HTTP 400 INTERNAL naming the value",
-          arguments: ["1x", "123456789S", "", "S", "-1S"])
+    @Test(
+        "a malformed grpc-timeout is refused with HTTP 400 INTERNAL naming the value",
+        arguments: ["1x", "123456789S", "", "S", "-1S"]
+    )
     func malformedTimeout(value: String) throws {
         let refusal = try #require(rejection(head(Self.valid + [("grpc-timeout", value)]).decide()))
         #expect(refusal.httpStatus == 400)
@@ -110,7 +120,10 @@ struct RequestHeadTests {
     @Test("headers over the list limit are RESOURCE_EXHAUSTED naming both sizes, and later fields are not kept")
     func tooLarge() throws {
         let limit = 400
-        let head = head(Self.valid + [("x-big", String(repeating: "a", count: 200)), ("x-after", "kept?")], limit: limit)
+        let head = head(
+            Self.valid + [("x-big", String(repeating: "a", count: 200)), ("x-after", "kept?")],
+            limit: limit
+        )
         #expect(head.isTooLarge)
         let refusal = try #require(rejection(head.decide()))
         #expect(refusal.code == .resourceExhausted)
@@ -128,10 +141,12 @@ struct RequestHeadTests {
 
     @Test("custom metadata is kept in order with lower-case keys; reserved headers are not")
     func customMetadata() {
-        let head = head(Self.valid + [
-            ("x-user", "Alice"), ("X-Upper", "Value"), ("x-user", "Bob"), ("grpc-accept-encoding", "gzip"),
-            ("grpc-trace-bin", "AAEC"),
-        ])
+        let head = head(
+            Self.valid + [
+                ("x-user", "Alice"), ("X-Upper", "Value"), ("x-user", "Bob"), ("grpc-accept-encoding", "gzip"),
+                ("grpc-trace-bin", "AAEC"),
+            ]
+        )
         #expect(head.decide() == .accept)
         #expect(head.metadata.map(\.key) == ["x-user", "x-upper", "x-user"])
         #expect(head.metadata.values("x-user") == [.string("Alice"), .string("Bob")])
@@ -142,7 +157,9 @@ struct RequestHeadTests {
 
     @Test("-bin metadata values are base64-decoded, padded or not")
     func binaryMetadata() {
-        let head = head(Self.valid + [("x-data-bin", "AAEC/w=="), ("x-more-bin", "AAEC/w"), ("x-joined-bin", "AQ,Ag==")])
+        let head = head(
+            Self.valid + [("x-data-bin", "AAEC/w=="), ("x-more-bin", "AAEC/w"), ("x-joined-bin", "AQ,Ag==")]
+        )
         #expect(head.decide() == .accept)
         #expect(head.metadata.values("x-data-bin") == [.binary([0, 1, 2, 0xFF])])
         #expect(head.metadata.values("x-more-bin") == [.binary([0, 1, 2, 0xFF])])

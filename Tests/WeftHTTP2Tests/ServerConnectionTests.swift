@@ -1,4 +1,3 @@
-#if canImport(NIOEmbedded)
 import Testing
 @testable import WeftHTTP2
 import WeftRPC
@@ -11,7 +10,8 @@ import WeftTestSupport
 struct ServerConnectionTests {
     /// Runs `body` on a fresh client/server pair and closes both channels afterwards.
     private func withPair<T>(
-        _ services: [any RPCService] = [RawEchoService()], config: GRPCServerConfig = .defaults,
+        _ services: [any RPCService] = [RawEchoService()],
+        config: GRPCServerConfig = .defaults,
         _ body: (EmbeddedClientServerPair) throws -> T
     ) throws -> T {
         let pair = try EmbeddedClientServerPair(services: services, config: config)
@@ -51,8 +51,10 @@ struct ServerConnectionTests {
     func severalCalls() async throws {
         let large = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 * 7) }
         let streams = try withPair { pair in
-            [try pair.call(RawEchoService.path("Echo"), []), try pair.call(RawEchoService.path("Echo"), large),
-             try pair.call(RawEchoService.path("Echo"), [42])]
+            [
+                try pair.call(RawEchoService.path("Echo"), []), try pair.call(RawEchoService.path("Echo"), large),
+                try pair.call(RawEchoService.path("Echo"), [42]),
+            ]
         }
         var outcomes: [CallOutcome] = []
         for stream in streams { outcomes.append(await CallOutcome(stream)) }
@@ -112,7 +114,9 @@ struct ServerConnectionTests {
     func tooLarge() async throws {
         var config = GRPCServerConfig()
         config.maxReceiveMessageSize = 1024
-        let stream = try withPair(config: config) { try $0.call(RawEchoService.path("Echo"), Array(repeating: 1, count: 2000)) }
+        let stream = try withPair(config: config) {
+            try $0.call(RawEchoService.path("Echo"), Array(repeating: 1, count: 2000))
+        }
         let error = try #require(await CallOutcome(stream).error)
         #expect(error.code == .resourceExhausted)
         #expect(error.message == "received message larger than max (2000 vs. 1024)")
@@ -134,7 +138,9 @@ struct ServerConnectionTests {
 
     @Test("an already expired grpc-timeout (0n) fails with DEADLINE_EXCEEDED")
     func expiredDeadline() async throws {
-        let stream = try withPair { try $0.call(RawEchoService.path("Echo"), [], options: CallOptions(timeout: .zero)) }
+        let stream = try withPair {
+            try $0.call(RawEchoService.path("Echo"), [], options: CallOptions(timeout: .zero))
+        }
         let error = try #require(await CallOutcome(stream).error)
         #expect(error.code == .deadlineExceeded)
     }
@@ -144,7 +150,10 @@ struct ServerConnectionTests {
         var options = CallOptions()
         options.metadata.add("x-big", String(repeating: "a", count: 20 * 1024))
         let (big, next) = try withPair { pair in
-            (try pair.call(RawEchoService.path("Echo"), [1], options: options), try pair.call(RawEchoService.path("Echo"), [2]))
+            (
+                try pair.call(RawEchoService.path("Echo"), [1], options: options),
+                try pair.call(RawEchoService.path("Echo"), [2])
+            )
         }
         let error = try #require(await CallOutcome(big).error)
         #expect(error.code == .resourceExhausted)
@@ -167,12 +176,15 @@ struct ServerConnectionTests {
         defer { server.finish() }
         try openConnection(server)
         let request = HTTP2Frame.headers(
-            streamID: 1, fields: HTTP2Frame.grpcRequestFields(path: RawEchoService.path("Echo")))
+            streamID: 1,
+            fields: HTTP2Frame.grpcRequestFields(path: RawEchoService.path("Echo"))
+        )
         // The 5-byte prefix split across two DATA frames, END_STREAM on the second.
         let framed = grpcFramed([1, 2, 3])
         try server.receive(
             request.bytes + HTTP2Frame.data(streamID: 1, Array(framed[..<3])).bytes
-                + HTTP2Frame.data(streamID: 1, Array(framed[3...]), endStream: true).bytes)
+                + HTTP2Frame.data(streamID: 1, Array(framed[3...]), endStream: true).bytes
+        )
         try server.takeOutput()
         let frames = server.frames.filter { $0.streamID == 1 }
         #expect(frames.map(\.kind) == [.headers, .data, .headers])
@@ -190,8 +202,11 @@ struct ServerConnectionTests {
         try openConnection(server)
         try server.receive(
             HTTP2Frame.headers(
-                streamID: 1, fields: HTTP2Frame.grpcRequestFields(path: RawEchoService.path("Echo")), endStream: true
-            ).bytes)
+                streamID: 1,
+                fields: HTTP2Frame.grpcRequestFields(path: RawEchoService.path("Echo")),
+                endStream: true
+            ).bytes
+        )
         try server.takeOutput()
         let frames = server.frames.filter { $0.streamID == 1 }
         #expect(frames.count == 1)
@@ -223,7 +238,9 @@ struct ServerConnectionTests {
         var sent = 0
         for index in 0..<2000 where server.channel.isActive {
             let id = UInt32(2 * index + 1)
-            try server.receive(HTTP2Frame.headers(streamID: id, fields: fields).bytes + HTTP2Frame.rstStream(streamID: id).bytes)
+            try server.receive(
+                HTTP2Frame.headers(streamID: id, fields: fields).bytes + HTTP2Frame.rstStream(streamID: id).bytes
+            )
             sent += 1
         }
         try server.takeOutput()
@@ -243,7 +260,8 @@ struct ServerConnectionTests {
         var burst: [UInt8] = []
         for index in 0..<2000 {
             let id = UInt32(2 * index + 1)
-            burst += HTTP2Frame.headers(streamID: id, fields: fields).bytes + HTTP2Frame.rstStream(streamID: id).bytes
+            burst +=
+                HTTP2Frame.headers(streamID: id, fields: fields).bytes + HTTP2Frame.rstStream(streamID: id).bytes
         }
         try server.receive(burst)
         try server.takeOutput()
@@ -259,15 +277,17 @@ struct ServerConnectionTests {
         let fields = HTTP2Frame.grpcRequestFields(path: RawEchoService.path("Echo"))
         for index in 0..<500 {
             let id = UInt32(2 * index + 1)
-            try server.receive(HTTP2Frame.headers(streamID: id, fields: fields).bytes + HTTP2Frame.rstStream(streamID: id).bytes)
+            try server.receive(
+                HTTP2Frame.headers(streamID: id, fields: fields).bytes + HTTP2Frame.rstStream(streamID: id).bytes
+            )
         }
         try server.receive(
             HTTP2Frame.headers(streamID: 1001, fields: fields).bytes
-                + HTTP2Frame.data(streamID: 1001, grpcFramed([7]), endStream: true).bytes)
+                + HTTP2Frame.data(streamID: 1001, grpcFramed([7]), endStream: true).bytes
+        )
         try server.takeOutput()
         #expect(!server.frames.contains { $0.kind == .goaway })
         #expect(server.channel.isActive)
         #expect(server.frames.first { $0.kind == .data && $0.streamID == 1001 }?.payload == grpcFramed([7]))
     }
 }
-#endif

@@ -8,9 +8,12 @@ struct ServiceRouterTests {
         methods: [
             ("Ping", .inlineUnary { request, _ in request }),
             ("Stream", .serverStreaming { _, _, _ in }),
-        ])
+        ]
+    )
     private static let health = StubService(
-        serviceName: "grpc.health.v1.Health", methods: [("Check", .unary { _, _ in [] })])
+        serviceName: "grpc.health.v1.Health",
+        methods: [("Check", .unary { _, _ in [] })]
+    )
 
     private let router = ServiceRouter(services: [Self.echo, Self.health])
 
@@ -58,7 +61,10 @@ struct ServiceRouterTests {
         #expect(try failure("/TEST.v1.Echo/Ping").message == "unknown service TEST.v1.Echo")
     }
 
-    @Test("malformed paths are UNIMPLEMENTED \"malformed method name\"", arguments: ["", "nope", "/", "/svc/", "//m", "test.v1.Echo/Ping"])
+    @Test(
+        "malformed paths are UNIMPLEMENTED \"malformed method name\"",
+        arguments: ["", "nope", "/", "/svc/", "//m", "test.v1.Echo/Ping"]
+    )
     func malformed(path: String) throws {
         let error = try failure(path)
         #expect(error.code == .unimplemented)

@@ -5,8 +5,16 @@
 public struct HTTP2Frame: Sendable, Equatable, CustomStringConvertible {
     /// Frame types (RFC 9113 §6).
     public enum Kind: UInt8, Sendable {
-        case data = 0x0, headers = 0x1, priority = 0x2, rstStream = 0x3, settings = 0x4, pushPromise = 0x5
-        case ping = 0x6, goaway = 0x7, windowUpdate = 0x8, continuation = 0x9
+        case data = 0x0
+        case headers = 0x1
+        case priority = 0x2
+        case rstStream = 0x3
+        case settings = 0x4
+        case pushPromise = 0x5
+        case ping = 0x6
+        case goaway = 0x7
+        case windowUpdate = 0x8
+        case continuation = 0x9
     }
 
     /// END_STREAM on DATA and HEADERS; ACK on SETTINGS and PING.
@@ -47,7 +55,10 @@ public struct HTTP2Frame: Sendable, Equatable, CustomStringConvertible {
         var out: [UInt8] = []
         out.reserveCapacity(9 + payload.count)
         let length = UInt32(payload.count)
-        out += [UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
+        out += [
+            UInt8(truncatingIfNeeded: length >> 16), UInt8(truncatingIfNeeded: length >> 8),
+            UInt8(truncatingIfNeeded: length),
+        ]
         out += [type, flags]
         out += bigEndian(streamID & 0x7FFF_FFFF)
         out += payload
@@ -69,7 +80,8 @@ public struct HTTP2Frame: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(kind.map { "\($0)" } ?? "type \(type)")(stream \(streamID), flags 0x\(String(flags, radix: 16)), \(payload.count) bytes)"
+        let name = kind.map { "\($0)" } ?? "type \(type)"
+        return "\(name)(stream \(streamID), flags 0x\(String(flags, radix: 16)), \(payload.count) bytes)"
     }
 
     // MARK: Builders
@@ -87,12 +99,19 @@ public struct HTTP2Frame: Sendable, Equatable, CustomStringConvertible {
     public static var settingsAck: HTTP2Frame { HTTP2Frame(.settings, flags: ack) }
 
     /// A complete HEADERS frame (END_HEADERS set) holding `fields` as HPACK literals.
-    public static func headers(streamID: UInt32, fields: [(name: String, value: String)], endStream: Bool = false)
+    public static func headers(
+        streamID: UInt32,
+        fields: [(name: String, value: String)],
+        endStream: Bool = false
+    )
         -> HTTP2Frame
     {
         HTTP2Frame(
-            .headers, flags: endHeaders | (endStream ? Self.endStream : 0), streamID: streamID,
-            payload: HPACKLiteral.encode(fields))
+            .headers,
+            flags: endHeaders | (endStream ? Self.endStream : 0),
+            streamID: streamID,
+            payload: HPACKLiteral.encode(fields)
+        )
     }
 
     public static func data(streamID: UInt32, _ bytes: [UInt8], endStream: Bool = false) -> HTTP2Frame {
@@ -108,7 +127,11 @@ public struct HTTP2Frame: Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func ping(_ opaque: UInt64 = 0, ack: Bool = false) -> HTTP2Frame {
-        HTTP2Frame(.ping, flags: ack ? Self.ack : 0, payload: bigEndian(UInt32(opaque >> 32)) + bigEndian(UInt32(truncatingIfNeeded: opaque)))
+        HTTP2Frame(
+            .ping,
+            flags: ack ? Self.ack : 0,
+            payload: bigEndian(UInt32(opaque >> 32)) + bigEndian(UInt32(truncatingIfNeeded: opaque))
+        )
     }
 
     public static func goaway(lastStreamID: UInt32, errorCode: UInt32 = noError) -> HTTP2Frame {
@@ -117,10 +140,14 @@ public struct HTTP2Frame: Sendable, Equatable, CustomStringConvertible {
 
     /// The header fields of a gRPC request: `POST` to `path`, `application/grpc`, then `extra`.
     public static func grpcRequestFields(
-        path: String, authority: String = "localhost", extra: [(name: String, value: String)] = []
+        path: String,
+        authority: String = "localhost",
+        extra: [(name: String, value: String)] = []
     ) -> [(name: String, value: String)] {
-        [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", authority),
-         ("content-type", "application/grpc"), ("te", "trailers")] + extra
+        [
+            (":method", "POST"), (":scheme", "http"), (":path", path), (":authority", authority),
+            ("content-type", "application/grpc"), ("te", "trailers"),
+        ] + extra
     }
 
     // MARK: Parsing
@@ -134,9 +161,12 @@ public struct HTTP2Frame: Sendable, Equatable, CustomStringConvertible {
             guard bytes.count - index - 9 >= length else { break }
             frames.append(
                 HTTP2Frame(
-                    type: bytes[index + 3], flags: bytes[index + 4],
+                    type: bytes[index + 3],
+                    flags: bytes[index + 4],
                     streamID: readUInt32(bytes, at: index + 5) & 0x7FFF_FFFF,
-                    payload: Array(bytes[(index + 9)..<(index + 9 + length)])))
+                    payload: Array(bytes[(index + 9)..<(index + 9 + length)])
+                )
+            )
             index += 9 + length
         }
         return (frames, Array(bytes[index...]))
@@ -174,10 +204,13 @@ public enum HPACKLiteral {
 }
 
 private func bigEndian(_ value: UInt32) -> [UInt8] {
-    [UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
-     UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)]
+    [
+        UInt8(truncatingIfNeeded: value >> 24), UInt8(truncatingIfNeeded: value >> 16),
+        UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value),
+    ]
 }
 
 private func readUInt32(_ bytes: [UInt8], at index: Int) -> UInt32 {
-    UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8 | UInt32(bytes[index + 3])
+    UInt32(bytes[index]) << 24 | UInt32(bytes[index + 1]) << 16 | UInt32(bytes[index + 2]) << 8
+        | UInt32(bytes[index + 3])
 }

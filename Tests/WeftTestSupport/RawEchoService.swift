@@ -1,5 +1,5 @@
-public import WeftRPC
 import WeftHTTP2
+public import WeftRPC
 
 /// A service on raw bytes for transport tests: every method is an inline unary handler, so a call completes
 /// inside the transport's read with no task or thread hop (and so works on an embedded event loop).
@@ -35,16 +35,19 @@ public struct RawEchoService: RPCService {
             ("Echo", .inlineUnary { request, _ in request }),
             ("Fail", .inlineUnary { _, _ in throw failure }),
             ("Crash", .inlineUnary { _, _ in throw Crash() }),
-            ("Metadata", .inlineUnary { _, context in
-                var lines = ""
-                for entry in context.metadata {
-                    switch entry.value {
-                    case .string(let value): lines += "\(entry.key)=\(value)\n"
-                    case .binary(let bytes): lines += "\(entry.key)=\(MetadataBase64.encode(bytes))\n"
+            (
+                "Metadata",
+                .inlineUnary { _, context in
+                    var lines = ""
+                    for entry in context.metadata {
+                        switch entry.value {
+                        case .string(let value): lines += "\(entry.key)=\(value)\n"
+                        case .binary(let bytes): lines += "\(entry.key)=\(MetadataBase64.encode(bytes))\n"
+                        }
                     }
+                    return Array(lines.utf8)
                 }
-                return Array(lines.utf8)
-            }),
+            ),
         ]
     }
 }

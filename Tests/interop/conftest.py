@@ -131,6 +131,8 @@ class WeftdProcess:
             stdout=self._log,
             stderr=self._log,
             cwd=REPO_ROOT,
+            # WEFT_* variables configure weftd too; drop them so the defaults the tests assume hold.
+            env={k: v for k, v in os.environ.items() if not k.startswith("WEFT_")},
         )
         self.sigterm_sent = False
         self.port = self._wait_for_port()

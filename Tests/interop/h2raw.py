@@ -73,6 +73,13 @@ def parse_grpc_messages(data: bytes) -> list[bytes]:
     return messages
 
 
+def encode_rst(stream_id: int, error_code: int) -> bytes:
+    """A serialized RST_STREAM frame."""
+    f = RstStreamFrame(stream_id)
+    f.error_code = error_code
+    return f.serialize()
+
+
 @dataclass
 class RecvFrame:
     """A frame received from the server, with its decoded header block (HEADERS only)."""
@@ -109,7 +116,8 @@ class StreamResult:
     headers: list[tuple[str, str]] | None = None  # the first HEADERS block
     trailers: list[tuple[str, str]] | None = None  # a second HEADERS block (must carry END_STREAM)
     data: bytearray = field(default_factory=bytearray)
-    reset_code: int | None = None
+    reset_code: int | None = None  # RST_STREAM before END_STREAM: the stream was aborted
+    reset_after_end: int | None = None  # RST_STREAM after END_STREAM (e.g. early server closure, NO_ERROR)
     ended: bool = False  # END_STREAM seen
 
     @property
@@ -256,9 +264,7 @@ class RawH2:
                 return
 
     def send_rst(self, stream_id: int, error_code: int = CANCEL) -> None:
-        f = RstStreamFrame(stream_id)
-        f.error_code = error_code
-        self.send_raw(f.serialize())
+        self.send_raw(encode_rst(stream_id, error_code))
 
     def request_headers(self, path: str, *, method: str = "POST", te: bool = True,
                         content_type: str | None = "application/grpc",
@@ -419,7 +425,10 @@ class RawH2:
                     out += wu.serialize()
                 self._send_quietly(out)
         elif isinstance(frame, RstStreamFrame):
-            stream.reset_code = frame.error_code
+            if stream.ended:
+                stream.reset_after_end = frame.error_code
+            else:
+                stream.reset_code = frame.error_code
 
     def _send_quietly(self, data: bytes) -> None:
         """Protocol replies (ACKs, WINDOW_UPDATEs): a closed connection is noticed on the next read."""

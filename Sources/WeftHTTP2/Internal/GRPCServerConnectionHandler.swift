@@ -111,6 +111,11 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
             context.close(promise: nil)
             return
         }
+        // nghttp2 queued its own closing GOAWAY (flood, rate limit, protocol error) and it is now sent.
+        if !session.wantsRead && !session.wantsWrite {
+            context.close(promise: nil)
+            return
+        }
         if lifecycle == .closing && streams.isEmpty && !session.wantsWrite {
             context.close(promise: nil)
         }
@@ -174,6 +179,8 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
 
     func sessionHeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {
         guard let stream = streams[streamID] else { return }
+        // Recorded before any refusal below, so a refused request that already ended gets no RST_STREAM.
+        if endStream { stream.remoteClosed = true }
         if isTrailers || stream.route != nil {
             if endStream { requestEnded(stream) }
             return
