@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         // C libraries from Debian packages: modulemap + shim only.
@@ -54,11 +55,22 @@ let package = Package(
         // Swift value types for every message, coded through protobuf-c; the reflection descriptor set.
         .target(name: "WeftMessages", dependencies: ["WeftRPC", "WeftProtoC", "CProtobufC"], swiftSettings: swiftSettings),
 
+        // The workflow engine: model, validation, priority, scheduling, activities, executors, event log.
+        // No NIO, no C.
+        .target(
+            name: "WeftEngine",
+            dependencies: [
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Services (health, reflection, workflow, worker, test) and their assembly into one ServiceGroup.
         .target(
             name: "WeftServer",
             dependencies: [
-                "WeftRPC", "WeftHTTP2", "WeftMessages",
+                "WeftRPC", "WeftHTTP2", "WeftMessages", "WeftEngine",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -68,21 +80,30 @@ let package = Package(
         .executableTarget(
             name: "weftd",
             dependencies: [
-                "WeftServer",
+                "WeftServer", "WeftEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The command-line client's testable parts: proto3 JSON mapping, event formatting, calls.
+        .target(
+            name: "WeftCLI",
+            dependencies: ["WeftRPC", "WeftHTTP2", "WeftMessages"],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftRPC", "WeftHTTP2", "WeftMessages",
+                "WeftRPC", "WeftHTTP2", "WeftMessages", "WeftCLI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
+
+        // The scheduler benchmark (scripts/bench-scheduler).
+        .executableTarget(name: "weft-bench", dependencies: ["WeftEngine"], path: "Sources/weft-bench", swiftSettings: swiftSettings),
 
         // Tests mirror the modules; helpers live in one support target.
         .target(
@@ -92,6 +113,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WeftRPCTests", dependencies: ["WeftRPC"], swiftSettings: swiftSettings),
+        .testTarget(name: "WeftEngineTests", dependencies: ["WeftEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "WeftCLITests", dependencies: ["WeftCLI", "WeftMessages"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftMessagesTests", dependencies: ["WeftMessages", "WeftRPC"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WeftHTTP2Tests",

@@ -15,6 +15,8 @@ public struct RequestHead: Sendable {
     public private(set) var path = ""
     public private(set) var timeout: Duration?
     public private(set) var encoding = "identity"
+    /// The client's `grpc-accept-encoding`, lower-cased; responses are compressed only with one of these.
+    public private(set) var acceptEncodings: [String] = []
     public private(set) var metadata = Metadata()
     /// Bytes counted against the header-list limit (name + value + 32 per field, RFC 9113 §6.5.2).
     public private(set) var headerListSize = 0
@@ -57,6 +59,10 @@ public struct RequestHead: Sendable {
             }
         } else if equals(name, "grpc-encoding") {
             encoding = String(decoding: value, as: UTF8.self)
+        } else if equals(name, "grpc-accept-encoding") {
+            acceptEncodings += value.split(separator: UInt8(ascii: ",")).map {
+                String(decoding: $0, as: UTF8.self).trimmingSpaces().lowercased()
+            }
         } else if equals(name, "te") || hasPrefix(name, "grpc-") {
             // Reserved; `te` is deliberately not required (proxies strip it).
         } else {
@@ -112,6 +118,15 @@ public struct RequestHead: Sendable {
             return subtype.elementsEqual("proto".utf8)
         }
         return false
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        let scalars = unicodeScalars.drop { $0 == " " || $0 == "\t" }
+        var trimmed = String(String.UnicodeScalarView(scalars))
+        while trimmed.last == " " || trimmed.last == "\t" { trimmed.removeLast() }
+        return trimmed
     }
 }
 

@@ -1,3 +1,4 @@
+public import WeftEngine
 public import WeftHTTP2
 
 /// Everything `weftd` can be told, with documented defaults. `weftd` maps flags and environment variables onto it.
@@ -17,6 +18,10 @@ public struct WeftServerConfig: Sendable {
     public var drainGrace: Duration = .seconds(30)
     /// Serve `weft.testing.v1.TestService` (interop tests and transport benchmarks). Default off.
     public var enableTestService = false
+    /// The workflow engine's settings (MAX_PARALLEL_TASKS, timeouts, streaming, limits).
+    public var engine: EngineConfig = .defaults
+    /// The operator's `exec:NAME` commands (a JSON file); `nil`: none configured.
+    public var execConfigPath: String?
 
     public init() {}
 

@@ -10,9 +10,11 @@ Every read is bounded by a deadline.
 
 from __future__ import annotations
 
+import gzip
 import socket
 import struct
 import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -56,19 +58,24 @@ def grpc_frame(payload: bytes, compressed: int = 0) -> bytes:
     return struct.pack(">BI", compressed, len(payload)) + payload
 
 
-def parse_grpc_messages(data: bytes) -> list[bytes]:
-    """Splits a response body into its messages; fails on a truncated or compressed message."""
+def parse_grpc_messages(data: bytes, encoding: str | None = None) -> list[bytes]:
+    """Splits a response body into its messages; fails on a truncated message, and on a compressed one unless
+    `encoding` (the response's grpc-encoding) says how to decompress it."""
     messages: list[bytes] = []
     i = 0
     while i < len(data):
         if len(data) - i < 5:
             raise AssertionError(f"truncated length prefix at offset {i}: {data[i:]!r}")
         flag, length = struct.unpack(">BI", data[i : i + 5])
-        if flag != 0:
-            raise AssertionError(f"response message at offset {i} has compressed flag {flag}")
+        if flag not in (0, 1) or (flag == 1 and encoding not in ("gzip", "deflate")):
+            raise AssertionError(f"response message at offset {i} has compressed flag {flag} "
+                                 f"(response grpc-encoding: {encoding})")
         if len(data) - i - 5 < length:
             raise AssertionError(f"truncated message at offset {i}: {length} announced, {len(data) - i - 5} left")
-        messages.append(data[i + 5 : i + 5 + length])
+        message = data[i + 5 : i + 5 + length]
+        if flag == 1:
+            message = gzip.decompress(message) if encoding == "gzip" else zlib.decompress(message)
+        messages.append(message)
         i += 5 + length
     return messages
 
@@ -150,8 +157,10 @@ class StreamResult:
         block = self.trailers if self.trailers is not None else self.headers
         return _lookup(block, "grpc-message")
 
-    def messages(self) -> list[bytes]:
-        return parse_grpc_messages(bytes(self.data))
+    def messages(self, allow_compressed: bool = False) -> list[bytes]:
+        """The response messages; compressed ones only if allow_compressed (and grpc-encoding names gzip or
+        deflate)."""
+        return parse_grpc_messages(bytes(self.data), self.header("grpc-encoding") if allow_compressed else None)
 
     def describe(self) -> str:
         return "; ".join(f.describe() for f in self.frames) or "(no frames)"

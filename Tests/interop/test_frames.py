@@ -15,16 +15,21 @@ import socket
 import struct
 import subprocess
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from conftest import WeftdProcess
+from hyperframe.frame import ContinuationFrame, HeadersFrame, PingFrame
+
 from h2raw import (
     CANCEL,
     MAX_STREAM_ID,
     NO_ERROR,
+    PROTOCOL_ERROR,
+    REFUSED_STREAM,
     SETTINGS_MAX_CONCURRENT_STREAMS,
     SETTINGS_MAX_HEADER_LIST_SIZE,
     ConnectionClosed,
@@ -117,8 +122,14 @@ def test_settings_follow_flags(weftd_factory: Callable[..., WeftdProcess]) -> No
         (HEALTH_CHECK, grpc_frame(b""), [SERVING_BYTES]),
         (f"{TS}/StreamingOutputCall", grpc_frame(tpb.StreamingOutputRequest(count=3, size=2).SerializeToString()),
          [tpb.SimpleResponse(payload=b"\0\0").SerializeToString()] * 3),
+        # Large bodies: trailers must not overtake queued DATA (the nghttp2 ordering trap, #33).
+        (f"{TS}/UnaryCall", unary(response_size=1024 * 1024),
+         [tpb.SimpleResponse(payload=bytes(1024 * 1024)).SerializeToString()]),
+        (f"{TS}/StreamingOutputCall",
+         grpc_frame(tpb.StreamingOutputRequest(count=20, size=64 * 1024).SerializeToString()),
+         [tpb.SimpleResponse(payload=bytes(64 * 1024)).SerializeToString()] * 20),
     ],
-    ids=["unary", "empty", "health", "server-stream"],
+    ids=["unary", "empty", "health", "server-stream", "unary-1MiB", "server-stream-20x64KiB"],
 )
 def test_response_is_headers_data_trailers(conn: RawH2, path: str, body: bytes, expected: list[bytes]) -> None:
     """A successful response is HEADERS (no END_STREAM), DATA frames none of which has END_STREAM, then a
@@ -141,8 +152,10 @@ def test_response_is_headers_data_trailers(conn: RawH2, path: str, body: bytes, 
         (f"{TS}/Nope", "Nope"),
         ("/nope.v1.Nope/Call", "nope.v1.Nope"),
         (f"{TS}", None),  # malformed: no method part
+        (f"{TS}/emptycall", "emptycall"),  # matching is case-sensitive
+        ("/weft.testing.v1.testservice/EmptyCall", "weft.testing.v1.testservice"),
     ],
-    ids=["unknown-method", "unknown-service", "malformed-path"],
+    ids=["unknown-method", "unknown-service", "malformed-path", "method-case", "service-case"],
 )
 def test_unimplemented_is_trailers_only(conn: RawH2, path: str, needle: str | None) -> None:
     """Unknown or malformed paths get a Trailers-Only response: one HEADERS frame with END_STREAM holding
@@ -155,6 +168,37 @@ def test_unimplemented_is_trailers_only(conn: RawH2, path: str, needle: str | No
     if needle is not None:
         assert needle in (r.header("grpc-message") or ""), r.describe()
     assert_health_ok(conn)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "code"),
+    [
+        (f"{TS}/Nope", None, 12),
+        (f"{TS}/UnaryCall", struct.pack(">BI", 0, MAX_MESSAGE + 1) + bytes(1000), 8),
+    ],
+    ids=["unknown-method", "message-too-large"],
+)
+def test_early_server_closure_resets_with_no_error(conn: RawH2, path: str, body: bytes | None, code: int) -> None:
+    """When the server answers before the client's END_STREAM (an error while the client is still
+    uploading), it ends with trailers and then RST_STREAM(NO_ERROR), freeing the stream (#36)."""
+    sid = conn.start_request(path, body, end_stream=False)
+    r = conn.wait_stream(sid)
+    assert_grpc_error(r, code)
+    assert conn.wait_for(lambda: r.reset_after_end is not None, timeout=5), f"no RST_STREAM: {r.describe()}"
+    assert r.reset_after_end == NO_ERROR, r.describe()
+    assert_health_ok(conn)
+
+
+def test_grpc_message_is_percent_encoded_ascii(conn: RawH2) -> None:
+    """grpc-message on the wire is printable ASCII (percent-encoded UTF-8) that decodes to the handler's
+    message exactly (#37, #40, #83)."""
+    message = "\t\ntest with whitespace\r\nand Unicode BMP \u263a and non-BMP \U0001f608\t\n 100%"
+    r = conn.call(f"{TS}/UnaryCall", grpc_frame(tpb.SimpleRequest(
+        response_status=tpb.EchoStatus(code=3, message=message)).SerializeToString()))
+    assert_grpc_error(r, 3)
+    raw = r.grpc_message or ""
+    assert all(0x20 <= ord(ch) <= 0x7E for ch in raw), f"non-printable or non-ASCII grpc-message: {raw!r}"
+    assert urllib.parse.unquote(raw, encoding="utf-8", errors="strict") == message, raw
 
 
 # ---- request headers (#17, #19, #24) ----------------------------------------------------------------------
@@ -176,6 +220,21 @@ def test_get_is_rejected(conn: RawH2) -> None:
     assert not succeeded, f"GET was served as OK: {r.describe()}"
     if r.reset_code is None and r.header(":status") != "200":
         assert r.header(":status") == "405", r.describe()
+    assert_health_ok(conn)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [("connection", "keep-alive"), ("transfer-encoding", "chunked"), ("upgrade", "h2c"), ("te", "gzip"),
+     ("X-Upper-Case", "v")],
+    ids=["connection", "transfer-encoding", "upgrade", "te-gzip", "uppercase-name"],
+)
+def test_malformed_http2_requests_are_reset(conn: RawH2, bad: tuple[str, str]) -> None:
+    """nghttp2's HTTP messaging checks are on: connection-specific headers, a `te` other than trailers and
+    uppercase names get the stream reset, and the connection keeps working (#13)."""
+    r = conn.call(HEALTH_CHECK, grpc_frame(b""), te=False, extra=[bad])
+    served = r.reset_code is None and r.grpc_status == "0"
+    assert not served, f"request with {bad} was served: {r.describe()}"
     assert_health_ok(conn)
 
 
@@ -251,12 +310,28 @@ def test_malformed_framing_is_internal(conn: RawH2, body: bytes, extra: list[tup
 # ---- compression (#61, #62, #27) --------------------------------------------------------------------------
 
 
-def test_gzip_message(conn: RawH2) -> None:
-    """A gzip message (flag 1, grpc-encoding gzip) is decompressed (#61)."""
+@pytest.mark.parametrize("accept", [None, "identity"], ids=["no-accept-encoding", "accept-identity"])
+def test_gzip_message(conn: RawH2, accept: str | None) -> None:
+    """A gzip message (flag 1, grpc-encoding gzip) is decompressed; a client that lists no grpc-accept-encoding
+    (or only identity) gets an uncompressed response (#61, #63)."""
     body = grpc_frame(gzip.compress(tpb.SimpleRequest(payload=b"zip " * 1000).SerializeToString()), compressed=1)
-    r = conn.call(f"{TS}/UnaryCall", body, extra=[("grpc-encoding", "gzip")])
+    extra = [("grpc-encoding", "gzip")] + ([("grpc-accept-encoding", accept)] if accept else [])
+    r = conn.call(f"{TS}/UnaryCall", body, extra=extra)
     assert_ok(r)
+    assert r.header("grpc-encoding") in (None, "identity"), \
+        f"response compressed with {r.header('grpc-encoding')} though grpc-accept-encoding was {accept!r}: " \
+        f"{r.describe()}"
     assert echo_payload(r) == b"zip " * 1000
+
+
+def test_gzip_message_with_accept_encoding(conn: RawH2) -> None:
+    """With `grpc-accept-encoding: gzip` the response may be gzip-compressed, and then it says so in
+    grpc-encoding (#63, #88)."""
+    body = grpc_frame(gzip.compress(tpb.SimpleRequest(payload=b"zip " * 1000).SerializeToString()), compressed=1)
+    r = conn.call(f"{TS}/UnaryCall", body, extra=[("grpc-encoding", "gzip"), ("grpc-accept-encoding", "gzip")])
+    assert_ok(r)
+    messages = r.messages(allow_compressed=True)
+    assert [tpb.SimpleResponse.FromString(m).payload for m in messages] == [b"zip " * 1000]
 
 
 def test_corrupt_gzip_is_internal(conn: RawH2) -> None:
@@ -413,6 +488,92 @@ def test_headers_under_the_limit_are_accepted(conn: RawH2) -> None:
     """A 12 KiB header, under the advertised 16 KiB list size, is accepted (#5)."""
     r = conn.call(HEALTH_CHECK, grpc_frame(b""), extra=[("x-medium", "m" * 12 * 1024)])
     assert_ok(r)
+
+
+def test_max_concurrent_streams_is_enforced(weftd_factory: Callable[..., WeftdProcess]) -> None:
+    """With --max-concurrent-streams 2, a third concurrent stream is refused (RST_STREAM(REFUSED_STREAM) or a
+    PROTOCOL_ERROR GOAWAY); the server stays up and serves a new connection (#3)."""
+    server = weftd_factory("--max-concurrent-streams", "2")
+    with RawH2(server.address) as c:
+        assert_health_ok(c)  # our SETTINGS ACK has reached the server before the streams below
+        sids = [c.start_request(f"{TS}/UnaryCall", unary(sleep_ms=1000)) for _ in range(3)]
+        third = c.streams[sids[2]]
+        refused = c.wait_for(lambda: third.reset_code is not None or bool(c.goaways) or c.closed, timeout=5)
+        assert refused, f"third stream not refused: {third.describe()}"
+        if third.reset_code is not None:
+            assert third.reset_code == REFUSED_STREAM, third.describe()
+            for sid in sids[:2]:
+                assert_ok(c.wait_stream(sid))
+        else:
+            assert not c.goaways or c.goaways[0].error_code == PROTOCOL_ERROR, c.goaways[0]
+    assert server.is_alive()
+    with RawH2(server.address) as c:
+        assert_health_ok(c)
+
+
+def test_reset_uploads_do_not_leak_connection_window(conn: RawH2) -> None:
+    """50 uploads reset mid-message (60 KB each) leave the connection window intact: a 4 MiB upload on the
+    same connection then succeeds (#50)."""
+    for _ in range(50):
+        sid = conn.start_request(f"{TS}/StreamingInputCall", struct.pack(">BI", 0, 1024 * 1024) + bytes(60_000),
+                                 end_stream=False)
+        conn.send_rst(sid, CANCEL)
+    payload = bytes(range(256)) * ((MAX_MESSAGE - 64) // 256)
+    sid = conn.start_request(f"{TS}/UnaryCall", None, end_stream=False)
+    conn.send_data(sid, unary(payload), end_stream=True, timeout=20)
+    r = conn.wait_stream(sid, timeout=20)
+    assert_ok(r)
+    assert echo_payload(r) == payload
+
+
+def test_pings_with_traffic_are_tolerated(conn: RawH2) -> None:
+    """A PING before every request (as BDP-probing clients do while data flows) is answered and never
+    earns a too_many_pings GOAWAY (#55, #56)."""
+    for i in range(20):
+        conn.send_raw(PingFrame(0, opaque_data=struct.pack(">Q", i)).serialize())
+        assert_health_ok(conn)
+    acks = [f for f in conn.frames if f.kind == "PING" and "ACK" in f.flags]
+    assert conn.wait_for(lambda: len([f for f in conn.frames if f.kind == "PING" and "ACK" in f.flags]) >= 20,
+                         timeout=5), f"{len(acks)} PING ACKs"
+    assert not conn.goaways, [(g.error_code, g.additional_data) for g in conn.goaways]
+
+
+def test_continuation_flood_gets_goaway(weftd_address: str) -> None:
+    """A header block split into one-byte CONTINUATION frames (far more than nghttp2's limit of 8) ends that
+    connection with GOAWAY or a close; the server keeps serving (CVE-2024-28182, #57)."""
+    with RawH2(weftd_address) as c:
+        block = c.encoder.encode(c.request_headers(HEALTH_CHECK, extra=[("x-pad", "p" * 200)]))
+        frames = bytearray()
+        for i in range(len(block)):
+            f = HeadersFrame(1) if i == 0 else ContinuationFrame(1)
+            f.data = block[i : i + 1]
+            if i == len(block) - 1:
+                f.flags.add("END_HEADERS")
+            frames += f.serialize()
+        try:
+            c.send_raw(bytes(frames))
+        except ConnectionClosed:
+            pass
+        assert c.wait_for(lambda: bool(c.goaways) or c.closed, timeout=5), "no GOAWAY and no close"
+    with RawH2(weftd_address) as c:
+        assert_health_ok(c)
+
+
+def test_abrupt_client_disconnects(weftd_address: str, weftd_server: WeftdProcess) -> None:
+    """Clients vanishing mid-call (socket closed or reset with calls sleeping and streaming) leave the server
+    up and serving (#47, #48, #60)."""
+    for i in range(20):
+        c = RawH2(weftd_address)
+        c.start_request(f"{TS}/UnaryCall", unary(sleep_ms=5000))
+        c.start_request(f"{TS}/StreamingOutputCall",
+                        grpc_frame(tpb.StreamingOutputRequest(count=1000, size=1024, interval_us=1000).SerializeToString()))
+        c.start_request(f"{TS}/FullDuplexCall", unary(b"half"), end_stream=False)
+        if i % 2:
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+        c.close()
+    with RawH2(weftd_address) as c:
+        assert_health_ok(c)
+    assert weftd_server.is_alive()
 
 
 # ---- graceful drain (#53) ---------------------------------------------------------------------------------

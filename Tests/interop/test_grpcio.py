@@ -262,6 +262,15 @@ def test_status_codes_round_trip(stub: tgrpc.TestServiceStub, code: int) -> None
     assert err.details() == f"status {code} 100% sure"
 
 
+def test_long_status_message_keeps_its_code(stub: tgrpc.TestServiceStub) -> None:
+    """A 20 KB status message does not turn the call into INTERNAL: the code arrives, the message may be
+    truncated (#38: keep trailers under ~8 KiB)."""
+    req = tpb.SimpleRequest(response_status=tpb.EchoStatus(code=9, message="x" * 20_000))
+    err = rpc_error(lambda: stub.UnaryCall(req, timeout=RPC_TIMEOUT))
+    assert err.code() == grpc.StatusCode.FAILED_PRECONDITION, (err.code(), (err.details() or "")[:200])
+    assert (err.details() or "").startswith("xxxx")
+
+
 # ---- deadlines and cancellation (#20, #45, #47) -----------------------------------------------------------
 
 

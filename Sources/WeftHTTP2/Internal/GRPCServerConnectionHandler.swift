@@ -206,6 +206,9 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
             return
         }
         stream.compression = compression
+        if compression != .identity && stream.head.acceptEncodings.contains(compression.rawValue) {
+            stream.responseCompression = compression
+        }
         if runningHandlers >= config.maxRunningHandlersPerConnection {
             // Nothing was processed, so the client may retry it transparently.
             stream.finished = true
@@ -423,8 +426,8 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
     private func respond(_ stream: ServerStream, body: [UInt8]) {
         guard !stream.finished else { return }
         var framed: [UInt8] = []
-        if stream.compression != .identity {
-            appendFramed(stream.compression.compress(body), compressed: true, to: &framed)
+        if stream.responseCompression != .identity {
+            appendFramed(stream.responseCompression.compress(body), compressed: true, to: &framed)
         } else {
             framed.reserveCapacity(body.count + 5)
             appendFramed(body, compressed: false, to: &framed)
@@ -462,9 +465,10 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         ("grpc-accept-encoding", MessageCompression.acceptEncodingHeader),
     ])
 
-    /// Responses are compressed with the request's algorithm (symmetric), which the client evidently supports.
+    /// Responses are compressed with the request's algorithm (symmetric) when the client's
+    /// `grpc-accept-encoding` lists it; otherwise they are not compressed.
     private func compressionHeaders(_ stream: ServerStream) -> HeaderBlock {
-        switch stream.compression {
+        switch stream.responseCompression {
         case .identity: Self.responseHeaders
         case .gzip: Self.gzipResponseHeaders
         case .deflate: Self.deflateResponseHeaders
@@ -488,7 +492,7 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         let bound = NIOLoopBound(self, eventLoop: context!.eventLoop)
         let loop = context!.eventLoop
         let id = stream.id
-        let outbound = StreamOutbound(limit: config.outboundQueueLimit, compression: stream.compression) {
+        let outbound = StreamOutbound(limit: config.outboundQueueLimit, compression: stream.responseCompression) {
             loop.execute { bound.value.outboundReady(streamID: id) }
         }
         stream.outbound = outbound

@@ -7,7 +7,10 @@ final class ServerStream {
     var head: RequestHead
     var deframer: MessageDeframer
     var route: ServiceRouter.Route?
+    /// How request messages are compressed (`grpc-encoding`).
     var compression: MessageCompression = .identity
+    /// How response messages are compressed: the request's algorithm when the client accepts it, else identity.
+    var responseCompression: MessageCompression = .identity
 
     /// Request messages of a unary or server-streaming call (exactly one is valid).
     var requestMessages: [[UInt8]] = []

@@ -11,14 +11,6 @@ public struct UnimplementedService: RPCService {
         methodNames = methods
     }
 
-    /// `weft.v1.WorkflowService` as declared in proto/weft/v1/workflow.proto.
-    public static let workflowService = UnimplementedService(
-        serviceName: "weft.v1.WorkflowService",
-        methods: [
-            ("SubmitWorkflow", .unary), ("WatchWorkflow", .serverStreaming), ("GetWorkflow", .unary),
-            ("CancelWorkflow", .unary), ("ListWorkflows", .unary),
-        ])
-
     /// `weft.v1.WorkerService` as declared in proto/weft/v1/worker.proto.
     public static let workerService = UnimplementedService(
         serviceName: "weft.v1.WorkerService",

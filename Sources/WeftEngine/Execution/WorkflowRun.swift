@@ -1,0 +1,359 @@
+/// Runs one workflow: a single loop owns the scheduler and turns activity reports into events, in order.
+///
+/// Activities run as child tasks of the loop's task group and report back through one stream, so the
+/// scheduler, the event order and the snapshot are only ever changed by the loop: no locks around scheduling,
+/// and sequence numbers follow the order in which things happened.
+final class WorkflowRun: Sendable {
+    enum Message: Sendable {
+        case report(task: Int, ActivityRunner.Report)
+        case finished(task: Int, ActivityRunner.Outcome)
+        case cancel(reason: String)
+    }
+
+    struct Environment: Sendable {
+        let config: EngineConfig
+        let executors: ExecutorRegistry
+        let eventLog: any EventLog
+        let clock: EngineClock
+    }
+
+    let record: WorkflowRecord
+    private let graph: TaskGraph
+    private let messages: AsyncStream<Message>
+    private let inbox: AsyncStream<Message>.Continuation
+
+    init(record: WorkflowRecord, graph: TaskGraph) {
+        self.record = record
+        self.graph = graph
+        (messages, inbox) = AsyncStream<Message>.makeStream()
+    }
+
+    var workflowID: String { record.workflowID }
+
+    /// Asks the loop to cancel the workflow; returns at once.
+    func cancel(reason: String) {
+        inbox.yield(.cancel(reason: reason))
+    }
+
+    /// Runs the workflow to its end; returns once every activity has stopped and the terminal event is appended.
+    func execute(_ environment: Environment) async {
+        var loop = Loop(run: self, environment: environment, graph: graph)
+        await loop.run(messages: messages, inbox: inbox)
+        inbox.finish()
+    }
+
+    /// The loop's state; lives only inside ``execute(_:)``.
+    private struct Loop {
+        let run: WorkflowRun
+        let environment: Environment
+        var scheduler: Scheduler
+        let options: WorkflowOptions
+        let streamResults: Bool
+        var started: Duration
+        var results: [Int: TaskResult] = [:]
+        var failedTasks: [String] = []
+        var cancelReason: String?
+        var failFastError: String?
+        var taskTime: Duration = .zero
+
+        init(run: WorkflowRun, environment: Environment, graph: TaskGraph) {
+            self.run = run
+            self.environment = environment
+            options = run.record.spec.options
+            let config = environment.config
+            scheduler = Scheduler(
+                graph: graph, mode: options.mode ?? config.defaultMode,
+                maxParallel: options.maxParallel ?? config.maxParallel)
+            streamResults = options.streamResults ?? config.streamResults
+            started = environment.clock.now()
+        }
+
+        var record: WorkflowRecord { run.record }
+
+        mutating func run(messages: AsyncStream<Message>, inbox: AsyncStream<Message>.Continuation) async {
+            started = environment.clock.now()
+            record.update { $0.status = .running }
+            await withTaskGroup(of: Void.self) { group in
+                await apply(scheduler.start(), group: &group, inbox: inbox)
+                if scheduler.isFinished {
+                    return
+                }
+                for await message in messages {
+                    switch message {
+                    case .report(let task, let report):
+                        await handle(report, task: task)
+                    case .finished(let task, let outcome):
+                        await finished(task, outcome, group: &group, inbox: inbox)
+                    case .cancel(let reason):
+                        guard cancelReason == nil, failFastError == nil else { break }
+                        cancelReason = reason
+                        group.cancelAll()
+                        await cancelPending()
+                    }
+                    if scheduler.isFinished { break }
+                }
+            }
+            if !scheduler.isFinished && cancelReason == nil && failFastError == nil {
+                // The loop was torn down (the engine's task was cancelled) before the workflow ended.
+                cancelReason = "the workflow was interrupted: the server is shutting down"
+            }
+            if !scheduler.isFinished {
+                await cancelPending()
+                let now = environment.clock.unixMilliseconds()
+                record.update { state in
+                    for index in state.tasks.indices where state.tasks[index].status == .running
+                        || state.tasks[index].status == .retrying
+                    {
+                        state.tasks[index].status = .cancelled
+                        state.tasks[index].finishedUnixMs = now
+                        state.completedCount += 1
+                    }
+                }
+            }
+            await finish()
+        }
+
+        // MARK: Scheduler events
+
+        private mutating func apply(
+            _ events: [SchedulerEvent], group: inout TaskGroup<Void>, inbox: AsyncStream<Message>.Continuation
+        ) async {
+            for event in events {
+                switch event {
+                case .batchStarted(let index, let tasks):
+                    await append(.batchStarted(index: index, taskIDs: tasks.map { scheduler.graph.tasks[$0].id }))
+                case .start(let task):
+                    launch(task, group: &group, inbox: inbox)
+                case .batchCompleted(let index, let tasks):
+                    if environment.config.streamBatchResults {
+                        let batch = tasks.compactMap { results[$0] }.map(streamed)
+                        await append(.batchCompleted(index: index, results: batch))
+                    }
+                case .skipped(let task, let because):
+                    let reason = "dependency \"\(scheduler.graph.tasks[because].id)\" failed"
+                    record.update { state in
+                        state.tasks[task].status = .skipped
+                        state.tasks[task].error = reason
+                        state.completedCount += 1
+                    }
+                    await append(.taskSkipped(taskID: scheduler.graph.tasks[task].id, reason: reason))
+                }
+            }
+        }
+
+        private mutating func launch(_ index: Int, group: inout TaskGroup<Void>, inbox: AsyncStream<Message>.Continuation) {
+            let task = scheduler.graph.tasks[index]
+            let config = environment.config
+            record.update { state in
+                if index >= state.tasks.count {
+                    // A META expansion added tasks: grow the snapshot to match the graph.
+                    for added in state.tasks.count..<scheduler.graph.count {
+                        state.tasks.append(TaskState(taskID: scheduler.graph.tasks[added].id,
+                                                     priority: scheduler.graph.priorities[added]))
+                    }
+                }
+                state.tasks[index].status = .running
+                state.runningCount += 1
+            }
+            guard let executor = environment.executors.executor(for: task.executor) else {
+                // Validation only admits known executors; a registry change in between is a bug worth surfacing.
+                inbox.yield(.finished(task: index, .failed(
+                    ActivityFailure("executor \"\(task.executor)\" is not configured", type: "UnknownExecutor",
+                                    retryable: false), attempt: 1)))
+                return
+            }
+            let longTask = task.complexity.isLong
+            let startToClose = task.timeouts.startToClose ?? options.timeouts.startToClose
+                ?? (longTask ? config.longActivityTimeout : config.activityTimeout)
+            let heartbeat = task.timeouts.heartbeat ?? options.timeouts.heartbeat ?? config.heartbeatTimeout
+            let policy = task.retryPolicy ?? options.retryPolicy
+            let fallback = options.retryPolicy
+            let retry = ActivityRunner.Retry(
+                maxAttempts: policy?.maxAttempts ?? fallback?.maxAttempts ?? config.maxAttempts,
+                initialInterval: policy?.initialInterval ?? fallback?.initialInterval ?? config.initialRetryInterval,
+                backoffCoefficient: policy?.backoffCoefficient ?? fallback?.backoffCoefficient ?? config.backoffCoefficient,
+                maxInterval: policy?.maxInterval ?? fallback?.maxInterval ?? config.maxRetryInterval,
+                nonRetryable: (policy?.nonRetryableErrorTypes ?? []).union(fallback?.nonRetryableErrorTypes ?? []))
+            let runner = ActivityRunner(
+                clock: environment.clock, executor: executor, retry: retry,
+                heartbeatEventInterval: config.heartbeatEventInterval)
+            let activity = Activity(
+                workflowID: record.workflowID, task: task, attempt: 1, constraints: record.spec.constraints,
+                startToCloseTimeout: startToClose, heartbeatTimeout: heartbeat)
+            group.addTask {
+                let outcome = await runner.run(activity) { report in inbox.yield(.report(task: index, report)) }
+                inbox.yield(.finished(task: index, outcome))
+            }
+        }
+
+        // MARK: Activity reports
+
+        private mutating func handle(_ report: ActivityRunner.Report, task index: Int) async {
+            let taskID = scheduler.graph.tasks[index].id
+            switch report {
+            case .attemptStarted(let attempt):
+                let now = environment.clock.unixMilliseconds()
+                record.update { state in
+                    state.tasks[index].status = .running
+                    state.tasks[index].attempt = attempt
+                    if attempt == 1 { state.tasks[index].startedUnixMs = now }
+                }
+                await append(.taskStarted(taskID: taskID, attempt: attempt, executor: scheduler.graph.tasks[index].executor))
+            case .heartbeat(let attempt, let details):
+                await append(.taskHeartbeat(taskID: taskID, attempt: attempt, details: details))
+            case .attemptFailed(let attempt, let failure, let retryIn):
+                if retryIn != nil {
+                    record.update { state in
+                        state.tasks[index].status = .retrying
+                        state.tasks[index].error = failure.message
+                    }
+                }
+                await append(.taskFailed(
+                    taskID: taskID, attempt: attempt, error: failure.message, errorType: failure.type,
+                    willRetry: retryIn != nil, retryIn: retryIn ?? .zero))
+            }
+        }
+
+        private mutating func finished(
+            _ index: Int, _ outcome: ActivityRunner.Outcome, group: inout TaskGroup<Void>,
+            inbox: AsyncStream<Message>.Continuation
+        ) async {
+            let taskID = scheduler.graph.tasks[index].id
+            let now = environment.clock.unixMilliseconds()
+            switch outcome {
+            case .succeeded(let output, let attempt, let duration):
+                let events: [SchedulerEvent]
+                do {
+                    events = try scheduler.succeeded(
+                        index, expansion: output.newTasks, config: environment.config,
+                        isKnownExecutor: environment.executors.isKnown)
+                } catch {
+                    // An invalid expansion fails the META task for good, with the validation message.
+                    let failure = ActivityFailure("invalid task expansion: \(error.message)", type: "InvalidExpansion",
+                                                  retryable: false)
+                    await append(.taskFailed(taskID: taskID, attempt: attempt, error: failure.message,
+                                             errorType: failure.type, willRetry: false, retryIn: .zero))
+                    await failedForGood(index, failure: failure, group: &group, inbox: inbox)
+                    return
+                }
+                let result = TaskResult(taskID: taskID, output: output.output, cache: .bypassed, attempt: attempt,
+                                        duration: duration)
+                results[index] = result
+                taskTime += duration
+                record.update { state in
+                    state.tasks[index].status = .completed
+                    state.tasks[index].output = output.output
+                    state.tasks[index].error = ""
+                    state.tasks[index].cache = .bypassed
+                    state.tasks[index].finishedUnixMs = now
+                    state.runningCount -= 1
+                    state.completedCount += 1
+                }
+                await append(.taskCompleted(streamed(result)))
+                await apply(events, group: &group, inbox: inbox)
+            case .failed(let failure, _):
+                await failedForGood(index, failure: failure, group: &group, inbox: inbox)
+            case .cancelled:
+                record.update { state in
+                    state.tasks[index].status = .cancelled
+                    state.tasks[index].finishedUnixMs = now
+                    state.runningCount -= 1
+                    state.completedCount += 1
+                }
+                // The scheduler counts the task as ended; a cancelled task's dependents were cancelled with it.
+                _ = scheduler.failed(index)
+            }
+        }
+
+        private mutating func failedForGood(
+            _ index: Int, failure: ActivityFailure, group: inout TaskGroup<Void>,
+            inbox: AsyncStream<Message>.Continuation
+        ) async {
+            let now = environment.clock.unixMilliseconds()
+            failedTasks.append(scheduler.graph.tasks[index].id)
+            record.update { state in
+                state.tasks[index].status = .failed
+                state.tasks[index].error = failure.message
+                state.tasks[index].finishedUnixMs = now
+                state.runningCount -= 1
+                state.completedCount += 1
+            }
+            let events = scheduler.failed(index)
+            if (options.failurePolicy ?? environment.config.defaultFailurePolicy) == .failFast,
+                cancelReason == nil, failFastError == nil
+            {
+                failFastError = "task \"\(scheduler.graph.tasks[index].id)\" failed: \(failure.message)"
+                group.cancelAll()
+                await apply(events.filter { if case .start = $0 { false } else { true } }, group: &group, inbox: inbox)
+                await cancelPending()
+                return
+            }
+            await apply(events, group: &group, inbox: inbox)
+        }
+
+        /// Marks every task that has not started CANCELLED; nothing starts after this.
+        private mutating func cancelPending() async {
+            let pending = scheduler.cancelAll()
+            let now = environment.clock.unixMilliseconds()
+            record.update { state in
+                for index in pending where !state.tasks[index].status.isFinal {
+                    state.tasks[index].status = .cancelled
+                    state.tasks[index].finishedUnixMs = now
+                    state.completedCount += 1
+                }
+            }
+        }
+
+        // MARK: Events
+
+        /// A result as events carry it: without the payload when result streaming is off.
+        private func streamed(_ result: TaskResult) -> TaskResult {
+            guard !streamResults else { return result }
+            var copy = result
+            copy.output = ""
+            return copy
+        }
+
+        private func append(_ payload: WorkflowEvent.Payload) async {
+            let progress = record.update { $0.progress }
+            do {
+                let event = try await environment.eventLog.append(
+                    workflowID: record.workflowID, timeUnixMs: environment.clock.unixMilliseconds(),
+                    progress: progress, payload: payload)
+                record.update { $0.lastSequence = event.sequence }
+            } catch {
+                // The in-memory log only refuses appends after the terminal event, which the loop never makes.
+                assertionFailure("event append failed: \(error)")
+            }
+        }
+
+        private mutating func finish() async {
+            let now = environment.clock.unixMilliseconds()
+            let cache = record.update { $0.cache }
+            let payload: WorkflowEvent.Payload
+            let status: WorkflowStatus
+            if let cancelReason {
+                status = .cancelled
+                payload = .workflowCancelled(reason: cancelReason)
+            } else if let failFastError {
+                status = .failed
+                payload = .workflowFailed(error: failFastError, failedTasks: failedTasks, cache: cache)
+            } else if !failedTasks.isEmpty {
+                status = .failed
+                let list = failedTasks.map { "\"\($0)\"" }.joined(separator: ", ")
+                payload = .workflowFailed(error: "\(failedTasks.count) task(s) failed: \(list)", failedTasks: failedTasks,
+                                          cache: cache)
+            } else {
+                status = .completed
+                payload = .workflowCompleted(duration: environment.clock.now() - started, taskTime: taskTime, cache: cache)
+            }
+            // The snapshot turns final before the terminal event, so a watcher that sees the end finds it in Get.
+            record.update { state in
+                state.status = status
+                state.finishedUnixMs = now
+                state.runningCount = 0
+            }
+            await append(payload)
+        }
+    }
+}

@@ -1,0 +1,213 @@
+import Synchronization
+
+/// The workflow engine: accepts workflows, runs them, answers questions about them.
+///
+/// Workflows run as child tasks of ``run()`` (structured concurrency: when `run()` is cancelled every workflow is
+/// cancelled and awaited). ``submit(_:)`` validates the whole DAG before anything is kept, records the workflow,
+/// appends its `workflow_accepted` event and hands it to `run()`.
+public final class WorkflowEngine: Sendable {
+    /// What a submission returns.
+    public struct Submission: Sendable, Hashable {
+        public var workflowID: String
+        public var plan: [PlannedBatch]
+        /// True when `requestID` matched an earlier submission (nothing new was started).
+        public var deduplicated: Bool
+    }
+
+    private struct State {
+        var records: [String: WorkflowRecord] = [:]
+        var runs: [String: WorkflowRun] = [:]
+        var byRequestID: [String: String] = [:]
+        var nextOrdinal: UInt64 = 1
+        var finishedOrder: [(id: String, at: Duration)] = []
+        var accepting = true
+    }
+
+    public let config: EngineConfig
+    private let executors: ExecutorRegistry
+    private let eventLog: any EventLog
+    private let clock: EngineClock
+    private let makeID: @Sendable () -> String
+    private let state = Mutex(State())
+    private let queue: AsyncStream<WorkflowRun>
+    private let queueInput: AsyncStream<WorkflowRun>.Continuation
+
+    public init(
+        config: EngineConfig = .defaults, executors: ExecutorRegistry, eventLog: any EventLog,
+        clock: EngineClock = .live, makeID: @escaping @Sendable () -> String = WorkflowEngine.randomID
+    ) {
+        self.config = config
+        self.executors = executors
+        self.eventLog = eventLog
+        self.clock = clock
+        self.makeID = makeID
+        (queue, queueInput) = AsyncStream<WorkflowRun>.makeStream()
+    }
+
+    /// Runs submitted workflows until cancelled; on cancellation every running workflow is cancelled (with a
+    /// terminal event) and awaited.
+    public func run() async {
+        let environment = WorkflowRun.Environment(
+            config: config, executors: executors, eventLog: eventLog, clock: clock)
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                for await run in queue {
+                    group.addTask {
+                        await run.execute(environment)
+                        self.finished(run.workflowID)
+                    }
+                }
+            }
+        } onCancel: {
+            self.shutdown(reason: "the server is shutting down")
+        }
+    }
+
+    /// Stops accepting workflows and cancels every running one; ``run()`` returns once they have ended.
+    public func shutdown(reason: String) {
+        let runs = state.withLock { state -> [WorkflowRun] in
+            state.accepting = false
+            return Array(state.runs.values)
+        }
+        for run in runs { run.cancel(reason: reason) }
+        queueInput.finish()
+    }
+
+    /// Validates and accepts a workflow.
+    /// - Throws: ``EngineError`` INVALID_ARGUMENT naming the problem (nothing of the workflow is kept),
+    ///   UNAVAILABLE when the engine is shutting down.
+    public func submit(_ spec: WorkflowSpec) async throws -> Submission {
+        let graph = try WorkflowValidator.validate(spec, config: config, isKnownExecutor: executors.isKnown)
+        let mode = spec.options.mode ?? config.defaultMode
+        let maxParallel = spec.options.maxParallel ?? config.maxParallel
+        let plan = Scheduler.plan(graph: graph, mode: mode, maxParallel: maxParallel)
+
+        let id = makeID()
+        let now = clock.unixMilliseconds()
+        enum Admission { case new(WorkflowRecord), existing(String), closed }
+        let admission = state.withLock { state -> Admission in
+            guard state.accepting else { return .closed }
+            if !spec.requestID.isEmpty, let existing = state.byRequestID[spec.requestID] {
+                return .existing(existing)
+            }
+            pruneFinished(&state)
+            let record = WorkflowRecord(workflowID: id, spec: spec, graph: graph, createdUnixMs: now,
+                                        ordinal: state.nextOrdinal)
+            state.nextOrdinal += 1
+            state.records[id] = record
+            if !spec.requestID.isEmpty { state.byRequestID[spec.requestID] = id }
+            return .new(record)
+        }
+        switch admission {
+        case .closed:
+            throw EngineError(.unavailable, "the server is shutting down and accepts no new workflows")
+        case .existing(let existingID):
+            return Submission(workflowID: existingID, plan: plan, deduplicated: true)
+        case .new(let record):
+            try await eventLog.create(workflowID: id)
+            let accepted = try await eventLog.append(
+                workflowID: id, timeUnixMs: now, progress: Progress(total: graph.count),
+                payload: .workflowAccepted(plan: plan, taskCount: graph.count))
+            record.update { $0.lastSequence = accepted.sequence }
+            let run = WorkflowRun(record: record, graph: graph)
+            state.withLock { $0.runs[id] = run }
+            queueInput.yield(run)
+            return Submission(workflowID: id, plan: plan, deduplicated: false)
+        }
+    }
+
+    /// Events of a workflow after `afterSequence`, then live ones, ending after the terminal event.
+    public func watch(workflowID: String, afterSequence: UInt64) async throws
+        -> AsyncThrowingStream<WorkflowEvent, any Error>
+    {
+        try await eventLog.watch(workflowID: workflowID, afterSequence: afterSequence)
+    }
+
+    /// A snapshot of a workflow. - Throws: ``EngineError`` NOT_FOUND.
+    public func snapshot(workflowID: String) throws -> WorkflowSnapshot {
+        try record(workflowID).snapshot()
+    }
+
+    /// Cancels a running workflow; cancelling a finished one is a no-op that returns its status.
+    /// - Throws: ``EngineError`` NOT_FOUND.
+    @discardableResult
+    public func cancel(workflowID: String, reason: String) throws -> WorkflowStatus {
+        let (record, run) = try state.withLock { state -> (WorkflowRecord, WorkflowRun?) in
+            guard let record = state.records[workflowID] else { throw notFound(workflowID) }
+            return (record, state.runs[workflowID])
+        }
+        if let run, !record.status.isFinished {
+            run.cancel(reason: reason.isEmpty ? "cancelled by request" : reason)
+        }
+        return record.status
+    }
+
+    /// Workflows, newest first, `pageSize` at a time; `pageToken` continues a listing.
+    public func list(pageSize: Int, pageToken: String, status: WorkflowStatus?) throws
+        -> (workflows: [WorkflowSummary], nextPageToken: String)
+    {
+        var before = UInt64.max
+        if !pageToken.isEmpty {
+            guard let value = UInt64(pageToken) else {
+                throw EngineError(.invalidArgument, "page_token \"\(pageToken)\" is not a token this server issued")
+            }
+            before = value
+        }
+        let size = min(max(pageSize, 1), 1000)
+        let records = state.withLock { state in
+            state.records.values.filter { $0.ordinal < before }.sorted { $0.ordinal > $1.ordinal }
+        }
+        var page: [WorkflowSummary] = []
+        var last: UInt64?
+        for record in records {
+            if let status, record.status != status { continue }
+            if page.count == size {
+                return (page, last.map(String.init) ?? "")
+            }
+            page.append(record.summary())
+            last = record.ordinal
+        }
+        return (page, "")
+    }
+
+    private func record(_ workflowID: String) throws -> WorkflowRecord {
+        guard let record = state.withLock({ $0.records[workflowID] }) else { throw notFound(workflowID) }
+        return record
+    }
+
+    private func finished(_ workflowID: String) {
+        let now = clock.now()
+        state.withLock { state in
+            state.runs[workflowID] = nil
+            state.finishedOrder.append((workflowID, now))
+        }
+    }
+
+    /// Drops finished workflows past the retention time or count (oldest first).
+    private func pruneFinished(_ state: inout State) {
+        let now = clock.now()
+        var drop = 0
+        while drop < state.finishedOrder.count {
+            let entry = state.finishedOrder[drop]
+            let expired = now - entry.at > config.retention
+            let overCount = state.finishedOrder.count - drop > config.retainedWorkflows
+            guard expired || overCount else { break }
+            if let record = state.records.removeValue(forKey: entry.id), !record.spec.requestID.isEmpty {
+                state.byRequestID[record.spec.requestID] = nil
+            }
+            drop += 1
+        }
+        if drop > 0 { state.finishedOrder.removeFirst(drop) }
+    }
+
+    /// A random workflow id: `wf-` and 20 lower-case base-32 characters (100 bits).
+    public static func randomID() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+        var generator = SystemRandomNumberGenerator()
+        return "wf-" + String((0..<20).map { _ in alphabet[Int(generator.next() % 32)] })
+    }
+}
+
+private func notFound(_ workflowID: String) -> EngineError {
+    EngineError(.notFound, "workflow \"\(workflowID)\" not found")
+}

@@ -1,0 +1,80 @@
+public import WeftEngine
+import WeftMessages
+public import WeftRPC
+
+/// `weft.v1.WorkflowService` on the workflow engine.
+public struct WorkflowService: RPCService {
+    public static let name = "weft.v1.WorkflowService"
+    public let engine: WorkflowEngine
+
+    public init(engine: WorkflowEngine) {
+        self.engine = engine
+    }
+
+    public var serviceName: String { Self.name }
+
+    public var methods: [(method: String, handler: RPCHandler)] {
+        let engine = engine
+        return [
+            ("SubmitWorkflow", .unary { (request: Weft_V1_SubmitWorkflowRequest, _) in
+                let spec = try WorkflowMapping.spec(from: request)
+                do {
+                    let submission = try await engine.submit(spec)
+                    return Weft_V1_SubmitWorkflowResponse(
+                        workflowID: submission.workflowID, plan: WorkflowMapping.plan(submission.plan),
+                        deduplicated: submission.deduplicated)
+                } catch {
+                    throw WorkflowMapping.rpcError(error)
+                }
+            }),
+            ("WatchWorkflow", .serverStreaming {
+                (request: Weft_V1_WatchWorkflowRequest, _, responses: RPCWriter<Weft_V1_WorkflowEvent>) in
+                guard !request.workflowID.isEmpty else {
+                    throw RPCError(code: .invalidArgument, message: "workflow_id is empty")
+                }
+                do {
+                    let events = try await engine.watch(
+                        workflowID: request.workflowID, afterSequence: request.afterSequence)
+                    for try await event in events {
+                        try await responses.write(WorkflowMapping.event(event))
+                    }
+                } catch let error as RPCError {
+                    throw error
+                } catch {
+                    throw WorkflowMapping.rpcError(error)
+                }
+            }),
+            ("GetWorkflow", .inlineUnary { (request: Weft_V1_GetWorkflowRequest, _) in
+                do {
+                    return WorkflowMapping.snapshot(try engine.snapshot(workflowID: request.workflowID))
+                } catch {
+                    throw WorkflowMapping.rpcError(error)
+                }
+            }),
+            ("CancelWorkflow", .inlineUnary { (request: Weft_V1_CancelWorkflowRequest, _) in
+                do {
+                    let status = try engine.cancel(workflowID: request.workflowID, reason: request.reason)
+                    return Weft_V1_CancelWorkflowResponse(status: WorkflowMapping.workflowStatus(status))
+                } catch {
+                    throw WorkflowMapping.rpcError(error)
+                }
+            }),
+            ("ListWorkflows", .inlineUnary { (request: Weft_V1_ListWorkflowsRequest, _) in
+                guard request.pageSize <= 1000 else {
+                    throw RPCError(code: .invalidArgument, message: "page_size \(request.pageSize) is more than 1000")
+                }
+                do {
+                    let (workflows, next) = try engine.list(
+                        pageSize: request.pageSize == 0 ? 50 : Int(request.pageSize), pageToken: request.pageToken,
+                        status: try WorkflowMapping.status(from: request.status))
+                    return Weft_V1_ListWorkflowsResponse(
+                        workflows: workflows.map(WorkflowMapping.summary), nextPageToken: next)
+                } catch let error as RPCError {
+                    throw error
+                } catch {
+                    throw WorkflowMapping.rpcError(error)
+                }
+            }),
+        ]
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+
+/// The command-line options of `weftd`; each names its environment variable.
+struct WeftdOptions: ParsableArguments {
+    @Option(help: "Address to listen on, HOST:PORT (env WEFT_LISTEN; default 127.0.0.1:50051). Port 0 picks one.")
+    var listen: String?
+
+    @Option(help: "Write the bound port to this file once the server accepts connections.")
+    var portFile: String?
+
+    @Option(help: "Event-loop threads (env WEFT_THREADS; default: one per core).")
+    var threads: Int?
+
+    @Option(help: "Largest request message in bytes (env WEFT_MAX_MESSAGE_SIZE; default 4194304).")
+    var maxMessageSize: Int?
+
+    @Option(help: "SETTINGS_MAX_CONCURRENT_STREAMS per connection (env WEFT_MAX_CONCURRENT_STREAMS; default 1000).")
+    var maxConcurrentStreams: Int?
+
+    @Option(help: "Largest request header list in bytes (env WEFT_MAX_HEADER_LIST_SIZE; default 16384).")
+    var maxHeaderListSize: Int?
+
+    @Option(help: "Seconds to keep serving with health NOT_SERVING after SIGTERM (env WEFT_DRAIN_DELAY; default 0).")
+    var drainDelay: String?
+
+    @Option(help: "Seconds in-flight calls may run after the final GOAWAY (env WEFT_DRAIN_GRACE; default 30).")
+    var drainGrace: String?
+
+    @Flag(help: "Serve weft.testing.v1.TestService (env WEFT_ENABLE_TEST_SERVICE=true).")
+    var enableTestService = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env WEFT_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    @Option(help: "Tasks of one workflow running at once (env MAX_PARALLEL_TASKS; default 5).")
+    var maxParallel: Int?
+
+    @Option(help: "Scheduling mode when a workflow names none: BATCH or EAGER (env WEFT_SCHEDULING_MODE; default EAGER).")
+    var schedulingMode: String?
+
+    @Option(help: "Start-to-close timeout of SIMPLE/MEDIUM tasks (env ACTIVITY_TIMEOUT; seconds or 500ms/20m/1h; default 20m).")
+    var activityTimeout: String?
+
+    @Option(help: "Start-to-close timeout of COMPLEX/META tasks (env LONG_ACTIVITY_TIMEOUT; default 90m).")
+    var longActivityTimeout: String?
+
+    @Option(help: "Heartbeat timeout of every activity (env HEARTBEAT_TIMEOUT; default 10m).")
+    var heartbeatTimeout: String?
+
+    @Option(help: "Attempts per task including the first (env WEFT_MAX_ATTEMPTS; default 3).")
+    var maxAttempts: Int?
+
+    @Option(help: "Result payloads in events: true or false (env ENABLE_RESULT_STREAMING; default true).")
+    var resultStreaming: String?
+
+    @Option(help: "Batch-completed events with all of a batch's results: true or false (env STREAM_BATCH_RESULTS; default true).")
+    var streamBatchResults: String?
+
+    @Option(help: "Tasks per workflow, META expansions included (env WEFT_MAX_TASKS; default 10000).")
+    var maxTasks: Int?
+
+    @Option(help: "How long finished workflows are kept (env WEFT_RETENTION; default 1h).")
+    var retention: String?
+
+    @Option(help: "How many finished workflows are kept at most (env WEFT_RETAINED_WORKFLOWS; default 1000).")
+    var retainedWorkflows: Int?
+
+    @Option(help: "JSON file of the operator's exec:NAME commands (env WEFT_EXEC_CONFIG; default none).")
+    var execConfig: String?
+}
