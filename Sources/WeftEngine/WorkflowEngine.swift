@@ -128,16 +128,24 @@ public final class WorkflowEngine: Sendable {
         try record(workflowID).snapshot()
     }
 
-    /// Cancels a running workflow; cancelling a finished one is a no-op that returns its status.
+    /// Cancels a running workflow and waits up to `wait` for it to end (its activities observe cancellation
+    /// promptly); returns the status then. Cancelling a finished workflow changes nothing and returns its status.
     /// - Throws: ``EngineError`` NOT_FOUND.
     @discardableResult
-    public func cancel(workflowID: String, reason: String) throws -> WorkflowStatus {
+    public func cancel(workflowID: String, reason: String, wait: Duration = .zero) async throws -> WorkflowStatus {
         let (record, run) = try state.withLock { state -> (WorkflowRecord, WorkflowRun?) in
             guard let record = state.records[workflowID] else { throw notFound(workflowID) }
             return (record, state.runs[workflowID])
         }
-        if let run, !record.status.isFinished {
-            run.cancel(reason: reason.isEmpty ? "cancelled by request" : reason)
+        guard let run, !record.status.isFinished else { return record.status }
+        run.cancel(reason: reason.isEmpty ? "cancelled by request" : reason)
+        if wait > .zero {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await record.waitUntilFinished() }
+                group.addTask { try? await Task.sleep(for: wait) }
+                await group.next()
+                group.cancelAll()
+            }
         }
         return record.status
     }

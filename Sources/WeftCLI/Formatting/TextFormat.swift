@@ -100,12 +100,19 @@ public enum TextFormat {
 
 /// ANSI escape sequences used by the live view.
 public enum ANSI {
+    /// Ends every style.
     public static let reset = "\u{1B}[0m"
+    /// Bold text.
     public static let bold = "\u{1B}[1m"
+    /// Faint text.
     public static let dim = "\u{1B}[2m"
+    /// Red text.
     public static let red = "\u{1B}[31m"
+    /// Green text.
     public static let green = "\u{1B}[32m"
+    /// Yellow text.
     public static let yellow = "\u{1B}[33m"
+    /// Cyan text.
     public static let cyan = "\u{1B}[36m"
     /// Erases from the cursor to the end of the screen.
     public static let clearToEnd = "\u{1B}[J"

@@ -1,13 +1,17 @@
 /// A JSON value as written: object members keep their order and numbers keep their literal text, so 64-bit
 /// integers survive exactly (a `Double` would round anything above 2^53).
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
     /// A number's literal text, e.g. `412`, `-1.5e3`; always valid JSON number syntax.
     case number(String)
+    /// A string, escapes resolved.
     case string(String)
+    /// An array.
     case array([JSONValue])
-    /// Members in document order.
+    /// An object; members in document order.
     case object([(key: String, value: JSONValue)])
 
     /// Parses one JSON text (RFC 8259); whitespace may surround it, nothing else may follow.
@@ -117,8 +121,11 @@ public enum JSONValue: Sendable, Hashable {
 
 /// JSON text that could not be parsed, with the 1-based line and column of the problem.
 public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The line of the problem, from 1.
     public var line: Int
+    /// The column of the problem in characters, from 1.
     public var column: Int
+    /// What is wrong.
     public var message: String
 
     /// Creates an error at a position.

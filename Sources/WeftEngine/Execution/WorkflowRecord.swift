@@ -11,6 +11,8 @@ final class WorkflowRecord: Sendable {
         /// Finished (completed, failed, skipped, cancelled) tasks.
         var completedCount = 0
         var runningCount = 0
+        /// Callers waiting for the workflow to end.
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
 
         var progress: Progress { Progress(completed: completedCount, total: tasks.count, running: runningCount) }
     }
@@ -38,6 +40,30 @@ final class WorkflowRecord: Sendable {
     }
 
     var status: WorkflowStatus { state.withLock { $0.status } }
+
+    /// Marks the workflow finished with `status` and wakes everyone waiting for it.
+    func finish(status: WorkflowStatus, at unixMs: UInt64) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.status = status
+            state.finishedUnixMs = unixMs
+            state.runningCount = 0
+            defer { state.finishWaiters = [] }
+            return state.finishWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the workflow has finished.
+    func waitUntilFinished() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let done = state.withLock { state -> Bool in
+                if state.status.isFinished { return true }
+                state.finishWaiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
 
     func snapshot() -> WorkflowSnapshot {
         state.withLock { state in

@@ -348,11 +348,7 @@ final class WorkflowRun: Sendable {
                 payload = .workflowCompleted(duration: environment.clock.now() - started, taskTime: taskTime, cache: cache)
             }
             // The snapshot turns final before the terminal event, so a watcher that sees the end finds it in Get.
-            record.update { state in
-                state.status = status
-                state.finishedUnixMs = now
-                state.runningCount = 0
-            }
+            record.finish(status: status, at: now)
             await append(payload)
         }
     }

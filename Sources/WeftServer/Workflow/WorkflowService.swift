@@ -51,9 +51,11 @@ public struct WorkflowService: RPCService {
                     throw WorkflowMapping.rpcError(error)
                 }
             }),
-            ("CancelWorkflow", .inlineUnary { (request: Weft_V1_CancelWorkflowRequest, _) in
+            ("CancelWorkflow", .unary { (request: Weft_V1_CancelWorkflowRequest, _) in
                 do {
-                    let status = try engine.cancel(workflowID: request.workflowID, reason: request.reason)
+                    // Waits (bounded) for the cancellation to take effect, so the answer is usually CANCELLED.
+                    let status = try await engine.cancel(
+                        workflowID: request.workflowID, reason: request.reason, wait: .seconds(5))
                     return Weft_V1_CancelWorkflowResponse(status: WorkflowMapping.workflowStatus(status))
                 } catch {
                     throw WorkflowMapping.rpcError(error)
