@@ -66,6 +66,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The semantic result cache: embedders, vector index, policy, in-memory store. No NIO, no C.
+        .target(name: "WeftCache", swiftSettings: swiftSettings),
+
+        // hiredis (blocking calls on a thread pool, never on an event loop) and the Redis stores.
+        .target(
+            name: "WeftRedis",
+            dependencies: ["WeftEngine", "WeftCache", "WeftMessages", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // Services (health, reflection, workflow, worker, test) and their assembly into one ServiceGroup.
         .target(
             name: "WeftServer",
@@ -87,16 +97,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The command-line client's testable parts: proto3 JSON mapping, event formatting, calls.
-        .target(
-            name: "WeftCLI",
-            dependencies: ["WeftRPC", "WeftHTTP2", "WeftMessages"],
-            swiftSettings: swiftSettings
-        ),
+        // The command-line client's testable parts: proto3 JSON mapping, event formatting, the live view,
+        // resumable watch.
+        .target(name: "WeftCLI", dependencies: ["WeftRPC", "WeftMessages"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "weft",
             dependencies: [
-                "WeftRPC", "WeftHTTP2", "WeftMessages", "WeftCLI",
+                "WeftCLI", "WeftRPC", "WeftHTTP2", "WeftMessages",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -114,7 +121,9 @@ let package = Package(
         ),
         .testTarget(name: "WeftRPCTests", dependencies: ["WeftRPC"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftEngineTests", dependencies: ["WeftEngine"], swiftSettings: swiftSettings),
-        .testTarget(name: "WeftCLITests", dependencies: ["WeftCLI", "WeftMessages"], swiftSettings: swiftSettings),
+        .testTarget(name: "WeftCacheTests", dependencies: ["WeftCache"], swiftSettings: swiftSettings),
+        .testTarget(name: "WeftRedisTests", dependencies: ["WeftRedis", "WeftCache", "WeftEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "WeftCLITests", dependencies: ["WeftCLI", "WeftMessages", "WeftRPC"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftMessagesTests", dependencies: ["WeftMessages", "WeftRPC"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WeftHTTP2Tests",

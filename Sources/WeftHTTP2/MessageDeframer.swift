@@ -25,7 +25,6 @@ public struct MessageDeframer: Sendable {
 
     public init(maxMessageSize: Int) {
         self.maxMessageSize = maxMessageSize
-        prefix.reserveCapacity(5)
     }
 
     /// True when some bytes of an unfinished message are buffered (END_STREAM now would be malformed).

@@ -79,6 +79,12 @@ public struct RequestHead: Sendable {
         }
     }
 
+    /// Sets `:path` to an existing String equal to the field's bytes (the caller compared them).
+    public mutating func setPath(_ path: String, headerBytes: Int) {
+        headerListSize += headerBytes + 32
+        if !isTooLarge { self.path = path }
+    }
+
     /// Validates the complete block.
     public func decide() -> Decision {
         if isTooLarge {

@@ -23,12 +23,18 @@ public struct Metadata: Sendable, Hashable, Sequence {
 
     /// Appends a text value. The key is lower-cased.
     public mutating func add(_ key: String, _ value: String) {
-        entries.append(Entry(key: key.lowercased(), value: .string(value)))
+        entries.append(Entry(key: Self.lowercased(key), value: .string(value)))
+    }
+
+    /// Header names from HTTP/2 are lower-case already; only lower-case (allocating) when needed.
+    @inline(__always)
+    private static func lowercased(_ key: String) -> String {
+        key.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? key.lowercased() : key
     }
 
     /// Appends a binary value; the key should end in `-bin`.
     public mutating func add(_ key: String, bytes: [UInt8]) {
-        entries.append(Entry(key: key.lowercased(), value: .binary(bytes)))
+        entries.append(Entry(key: Self.lowercased(key), value: .binary(bytes)))
     }
 
     /// The first text value for `key`, if any.

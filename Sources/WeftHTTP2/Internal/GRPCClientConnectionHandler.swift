@@ -2,7 +2,7 @@ import NIOCore
 internal import WeftRPC
 
 /// The client side of one HTTP/2 connection: an nghttp2 client session on the channel's event loop.
-final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDelegate {
+final class GRPCClientConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -131,16 +131,16 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
 
     // MARK: nghttp2 events
 
-    func sessionBeginHeaders(streamID: Int32, isTrailers: Bool) {
+    override func sessionBeginHeaders(streamID: Int32, isTrailers: Bool) {
         calls[streamID]?.inTrailers = isTrailers
     }
 
-    func sessionHeader(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
+    override func sessionHeader(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
         calls[streamID]?.header(name: name, value: value)
         return true
     }
 
-    func sessionHeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {
+    override func sessionHeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {
         guard let call = calls[streamID] else { return }
         if endStream {
             calls[streamID] = nil
@@ -152,7 +152,7 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         }
     }
 
-    func sessionData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+    override func sessionData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
         session.consume(streamID: streamID, count: bytes.count)
         guard let call = calls[streamID] else { return }
         var failure: RPCError?
@@ -170,12 +170,12 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         if let failure { cancel(streamID: streamID, error: failure) }
     }
 
-    func sessionDataEndStream(streamID: Int32) {
+    override func sessionDataEndStream(streamID: Int32) {
         guard let call = calls.removeValue(forKey: streamID) else { return }
         call.complete(error: RPCError(code: .internal, message: "server closed the stream without sending trailers"))
     }
 
-    func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
+    override func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let call = calls.removeValue(forKey: streamID) else { return }
         let error: RPCError = switch HTTP2ErrorCode(rawValue: errorCode) {
         case .cancel: RPCError(code: .cancelled, message: "the server cancelled the stream")
@@ -187,16 +187,16 @@ final class GRPCClientConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         call.complete(error: call.grpcStatus != nil ? nil : error)
     }
 
-    func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
+    override func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
         guard let call = calls[streamID] else { return .bytes(count: 0, end: true, trailers: nil) }
         return call.readBody(into: buffer)
     }
 
-    func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {}
+    override func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {}
 
-    func sessionPing(ack: Bool) {}
+    override func sessionPing(ack: Bool) {}
 
-    func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {
+    override func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {
         // Calls the server did not take may be retried elsewhere: UNAVAILABLE.
         for (id, call) in calls where id > lastStreamID {
             calls[id] = nil

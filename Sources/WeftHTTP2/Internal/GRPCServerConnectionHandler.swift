@@ -8,7 +8,7 @@ internal import WeftRPC
 /// once per read burst (`channelReadComplete`) or once per event from a handler task. Inline unary handlers
 /// (health checks) answer inside the read with no thread hop; every other handler runs in its own task and
 /// hops back to the loop only to hand over output.
-final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDelegate {
+final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -20,7 +20,22 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
     private let registry: ConnectionRegistry
     private(set) var session: NGHTTP2Session!
     private var context: ChannelHandlerContext?
-    private var streams: [Int32: ServerStream] = [:]
+    private var streams: [Int32: ServerStream] = [:] {
+        didSet { lastStream = nil }
+    }
+    /// The stream of the previous lookup: nghttp2 delivers a stream's header fields, data chunks and body reads
+    /// in runs, so this saves a hash lookup per callback. Cleared whenever `streams` changes.
+    private var lastStream: ServerStream?
+    /// The `:path` of the previous request on this connection.
+    private var lastPath: String?
+
+    @inline(__always)
+    private func stream(_ id: Int32) -> ServerStream? {
+        if let lastStream, lastStream.id == id { return lastStream }
+        let found = streams[id]
+        lastStream = found
+        return found
+    }
     private let output = SessionOutput()
     private var inRead = false
     private var runningHandlers = 0
@@ -165,23 +180,32 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
 
     // MARK: nghttp2 events
 
-    func sessionBeginHeaders(streamID: Int32, isTrailers: Bool) {
+    override func sessionBeginHeaders(streamID: Int32, isTrailers: Bool) {
         guard !isTrailers, streams[streamID] == nil else { return }
         streams[streamID] = ServerStream(
             id: streamID, maxHeaderListSize: config.maxHeaderListSize, maxMessageSize: config.maxReceiveMessageSize)
     }
 
-    func sessionHeader(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
-        guard let stream = streams[streamID], stream.route == nil, !stream.finished else { return true }
+    override func sessionHeader(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool {
+        guard let stream = stream(streamID), !stream.routed, !stream.finished else { return true }
+        // Clients call the same few methods over and over on a connection: reuse the previous path's String
+        // when the bytes match instead of building a new one per request.
+        if equals(name, ":path"), let lastPath,
+            lastPath.utf8.withContiguousStorageIfAvailable({ $0.elementsEqual(value) }) == true
+        {
+            stream.head.setPath(lastPath, headerBytes: name.count + value.count)
+            return true
+        }
         stream.head.add(name: name, value: value)
+        if equals(name, ":path") { lastPath = stream.head.path }
         return true
     }
 
-    func sessionHeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {
-        guard let stream = streams[streamID] else { return }
+    override func sessionHeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {
+        guard let stream = stream(streamID) else { return }
         // Recorded before any refusal below, so a refused request that already ended gets no RST_STREAM.
         if endStream { stream.remoteClosed = true }
-        if isTrailers || stream.route != nil {
+        if isTrailers || stream.routed {
             if endStream { requestEnded(stream) }
             return
         }
@@ -231,8 +255,8 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         if endStream { requestEnded(stream) }
     }
 
-    func sessionData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
-        guard let stream = streams[streamID], !stream.finished, stream.route != nil else {
+    override func sessionData(streamID: Int32, bytes: UnsafeRawBufferPointer) {
+        guard let stream = stream(streamID), !stream.finished, stream.routed else {
             // Data for a stream that is finished or refused still counts against the connection window.
             if let stream = streams[streamID] {
                 session.consume(streamID: streamID, count: bytes.count)
@@ -285,11 +309,12 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         if let inbound = stream.inbound {
             inbound.push(bytes)
         } else {
-            stream.requestMessages.append(bytes)
+            stream.requestMessageCount += 1
+            if stream.requestMessage == nil { stream.requestMessage = bytes }
         }
     }
 
-    func sessionDataEndStream(streamID: Int32) {
+    override func sessionDataEndStream(streamID: Int32) {
         guard let stream = streams[streamID] else { return }
         requestEnded(stream)
     }
@@ -305,14 +330,13 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
             inbound.finish()
             return
         }
-        guard stream.requestMessages.count == 1 else {
+        guard stream.requestMessageCount == 1, let request = stream.requestMessage else {
             fail(stream, error: RPCError(
                 code: .unimplemented,
-                message: "\(route.descriptor) expects exactly one request message, got \(stream.requestMessages.count)"))
+                message: "\(route.descriptor) expects exactly one request message, got \(stream.requestMessageCount)"))
             return
         }
-        let request = stream.requestMessages[0]
-        stream.requestMessages = []
+        stream.requestMessage = nil
         let context = serverContext(for: stream, route: route)
         switch route.handler {
         case .inlineUnary(let body):
@@ -334,7 +358,7 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         }
     }
 
-    func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
+    override func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if stream.heldBytes > 0 { session.consumeConnection(count: stream.heldBytes) }
         let byClient = !stream.finished
@@ -344,22 +368,22 @@ final class GRPCServerConnectionHandler: NGHTTP2ChannelHandler, HTTP2SessionDele
         abandon(stream, error: error)
     }
 
-    func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
-        guard let stream = streams[streamID] else { return .deferred }
+    override func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead {
+        guard let stream = stream(streamID) else { return .deferred }
         return stream.read(into: buffer)
     }
 
-    func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {
+    override func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {
         // Early server closure: the response ended before the client's END_STREAM, so tell it to stop sending.
-        guard endStream, let stream = streams[streamID], !stream.remoteClosed else { return }
+        guard endStream, let stream = stream(streamID), !stream.remoteClosed else { return }
         session.submitReset(streamID: streamID, code: .noError)
     }
 
-    func sessionPing(ack: Bool) {
+    override func sessionPing(ack: Bool) {
         if ack && lifecycle == .notified { sendFinalGoaway() }
     }
 
-    func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {
+    override func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {
         if errorCode != HTTP2ErrorCode.noError.rawValue {
             logger.debug("client sent GOAWAY", metadata: ["peer": "\(peer)", "code": "\(errorCode)"])
         }

@@ -37,18 +37,22 @@ enum HTTP2DataRead {
 }
 
 /// Receives what the session parsed. Every call happens inside `receive`/`drain` on the owner's event loop.
-protocol HTTP2SessionDelegate: AnyObject {
-    func sessionBeginHeaders(streamID: Int32, isTrailers: Bool)
+///
+/// A base class rather than a protocol: nghttp2's callbacks reach it through an `Unmanaged` reference with a
+/// guaranteed lifetime and a class-method call, with no existential to copy and no retain/release per callback
+/// (several callbacks run per request on the hot path). Subclasses override every method.
+class HTTP2SessionDelegate {
+    func sessionBeginHeaders(streamID: Int32, isTrailers: Bool) {}
     /// Returns false to reset the stream (header limits).
-    func sessionHeader(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool
-    func sessionHeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool)
-    func sessionData(streamID: Int32, bytes: UnsafeRawBufferPointer)
-    func sessionDataEndStream(streamID: Int32)
-    func sessionStreamClosed(streamID: Int32, errorCode: UInt32)
-    func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead
-    func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool)
-    func sessionPing(ack: Bool)
-    func sessionGoaway(lastStreamID: Int32, errorCode: UInt32)
+    func sessionHeader(streamID: Int32, name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> Bool { true }
+    func sessionHeadersComplete(streamID: Int32, isTrailers: Bool, endStream: Bool) {}
+    func sessionData(streamID: Int32, bytes: UnsafeRawBufferPointer) {}
+    func sessionDataEndStream(streamID: Int32) {}
+    func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {}
+    func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead { .deferred }
+    func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {}
+    func sessionPing(ack: Bool) {}
+    func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {}
 }
 
 /// A block of header fields laid out as nghttp2 wants them (`nghttp2_nv`), built once from Swift strings.
@@ -105,12 +109,11 @@ final class NGHTTP2Session {
     }
 
     private var session: OpaquePointer?
-    unowned(unsafe) let delegate: any HTTP2SessionDelegate
     let role: Role
 
-    init(role: Role, settings: HTTP2SessionSettings, delegate: any HTTP2SessionDelegate) {
+    /// - Parameter delegate: Receives the session's events; it owns the session and so outlives it.
+    init(role: Role, settings: HTTP2SessionSettings, delegate: HTTP2SessionDelegate) {
         self.role = role
-        self.delegate = delegate
         var callbacks: OpaquePointer?
         nghttp2_session_callbacks_new(&callbacks)
         defer { nghttp2_session_callbacks_del(callbacks) }
@@ -134,8 +137,9 @@ final class NGHTTP2Session {
         nghttp2_option_set_max_deflate_dynamic_table_size(option, settings.maxDeflateDynamicTableSize)
         nghttp2_option_set_max_send_header_block_length(option, settings.maxSendHeaderBlockLength)
 
-        // nghttp2 hands this pointer back to every callback; the session object outlives its nghttp2 session.
-        let userData = Unmanaged.passUnretained(self).toOpaque()
+        // nghttp2 hands this pointer back to every callback: the delegate owns this session, so it outlives the
+        // nghttp2 session (freed in deinit) and every callback.
+        let userData = Unmanaged.passUnretained(delegate).toOpaque()
         switch role {
         case .server: nghttp2_session_server_new2(&session, callbacks, userData, option)
         case .client: nghttp2_session_client_new2(&session, callbacks, userData, option)
@@ -270,25 +274,25 @@ final class NGHTTP2Session {
 
 // MARK: - C callbacks: forward to the delegate at once.
 
+/// Calls `body` with the session's delegate without retaining it (see ``HTTP2SessionDelegate``).
 @inline(__always)
-private func delegate(_ userData: UnsafeMutableRawPointer?) -> any HTTP2SessionDelegate {
-    // userData is the NGHTTP2Session, alive for as long as its nghttp2 session; its delegate owns it.
-    Unmanaged<NGHTTP2Session>.fromOpaque(userData!).takeUnretainedValue().delegate
+private func withDelegate<R>(_ userData: UnsafeMutableRawPointer?, _ body: (HTTP2SessionDelegate) -> R) -> R {
+    Unmanaged<HTTP2SessionDelegate>.fromOpaque(userData!)._withUnsafeGuaranteedRef(body)
 }
 
 private let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
     guard let frame else { return 0 }
     let isTrailers = frame.pointee.headers.cat == NGHTTP2_HCAT_HEADERS
-    delegate(userData).sessionBeginHeaders(streamID: frame.pointee.hd.stream_id, isTrailers: isTrailers)
+    withDelegate(userData) { $0.sessionBeginHeaders(streamID: frame.pointee.hd.stream_id, isTrailers: isTrailers) }
     return 0
 }
 
 private let onHeader: nghttp2_on_header_callback = { _, frame, name, nameLength, value, valueLength, _, userData in
     guard let frame else { return 0 }
-    let ok = delegate(userData).sessionHeader(
+    let ok = withDelegate(userData) { $0.sessionHeader(
         streamID: frame.pointee.hd.stream_id,
         name: UnsafeRawBufferPointer(start: name, count: nameLength),
-        value: UnsafeRawBufferPointer(start: value, count: valueLength))
+        value: UnsafeRawBufferPointer(start: value, count: valueLength)) }
     return ok ? 0 : Int32(NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue)
 }
 
@@ -298,16 +302,16 @@ private let onFrameRecv: nghttp2_on_frame_recv_callback = { _, frame, userData i
     let endStream = header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
     switch UInt32(header.type) {
     case NGHTTP2_HEADERS.rawValue:
-        delegate(userData).sessionHeadersComplete(
+        withDelegate(userData) { $0.sessionHeadersComplete(
             streamID: header.stream_id, isTrailers: frame.pointee.headers.cat == NGHTTP2_HCAT_HEADERS,
-            endStream: endStream)
+            endStream: endStream) }
     case NGHTTP2_DATA.rawValue:
-        if endStream { delegate(userData).sessionDataEndStream(streamID: header.stream_id) }
+        if endStream { withDelegate(userData) { $0.sessionDataEndStream(streamID: header.stream_id) } }
     case NGHTTP2_PING.rawValue:
-        delegate(userData).sessionPing(ack: header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0)
+        withDelegate(userData) { $0.sessionPing(ack: header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0) }
     case NGHTTP2_GOAWAY.rawValue:
-        delegate(userData).sessionGoaway(
-            lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code)
+        withDelegate(userData) { $0.sessionGoaway(
+            lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code) }
     default:
         break
     }
@@ -315,12 +319,12 @@ private let onFrameRecv: nghttp2_on_frame_recv_callback = { _, frame, userData i
 }
 
 private let onDataChunk: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, length, userData in
-    delegate(userData).sessionData(streamID: streamID, bytes: UnsafeRawBufferPointer(start: data, count: length))
+    withDelegate(userData) { $0.sessionData(streamID: streamID, bytes: UnsafeRawBufferPointer(start: data, count: length)) }
     return 0
 }
 
 private let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, userData in
-    delegate(userData).sessionStreamClosed(streamID: streamID, errorCode: errorCode)
+    withDelegate(userData) { $0.sessionStreamClosed(streamID: streamID, errorCode: errorCode) }
     return 0
 }
 
@@ -329,9 +333,9 @@ private let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData i
     let header = frame.pointee.hd
     let type = UInt32(header.type)
     guard type == NGHTTP2_HEADERS.rawValue || type == NGHTTP2_DATA.rawValue else { return 0 }
-    delegate(userData).sessionFrameSent(
+    withDelegate(userData) { $0.sessionFrameSent(
         streamID: header.stream_id, isHeaders: type == NGHTTP2_HEADERS.rawValue,
-        endStream: header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0)
+        endStream: header.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0) }
     return 0
 }
 
@@ -342,9 +346,10 @@ private let readLength: nghttp2_data_source_read_length_callback = {
 }
 
 private let readData: nghttp2_data_source_read_callback = { session, streamID, buffer, length, flags, _, userData in
-    switch delegate(userData).sessionReadData(
-        streamID: streamID, into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
-    {
+    let read = withDelegate(userData) {
+        $0.sessionReadData(streamID: streamID, into: UnsafeMutableRawBufferPointer(start: buffer, count: length))
+    }
+    switch read {
     case .deferred:
         return Int(NGHTTP2_ERR_DEFERRED.rawValue)
     case .bytes(let count, let end, let trailers):

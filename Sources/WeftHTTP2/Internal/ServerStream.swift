@@ -6,14 +6,20 @@ final class ServerStream {
     let id: Int32
     var head: RequestHead
     var deframer: MessageDeframer
-    var route: ServiceRouter.Route?
+    var route: ServiceRouter.Route? {
+        didSet { routed = route != nil }
+    }
+    /// `route != nil`, kept as a flag: testing the optional copies the route (strings and a closure) and costs
+    /// retains on every header field and data chunk.
+    private(set) var routed = false
     /// How request messages are compressed (`grpc-encoding`).
     var compression: MessageCompression = .identity
     /// How response messages are compressed: the request's algorithm when the client accepts it, else identity.
     var responseCompression: MessageCompression = .identity
 
-    /// Request messages of a unary or server-streaming call (exactly one is valid).
-    var requestMessages: [[UInt8]] = []
+    /// The request message of a unary or server-streaming call, and how many arrived (exactly one is valid).
+    var requestMessage: [UInt8]?
+    var requestMessageCount = 0
     /// The request queue of a client- or bidirectional-streaming call.
     var inbound: InboundMessageQueue?
     /// Bytes received and not yet returned to the flow-control window.
