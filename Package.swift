@@ -115,7 +115,7 @@ let package = Package(
         // Tests mirror the modules; helpers live in one support target.
         .target(
             name: "WeftTestSupport",
-            dependencies: ["WeftRPC", "WeftHTTP2", "WeftMessages", "WeftServer"],
+            dependencies: ["WeftRPC", "WeftHTTP2", "WeftMessages", "WeftServer", "WeftEngine"],
             path: "Tests/WeftTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -137,7 +137,7 @@ let package = Package(
         ),
         .testTarget(
             name: "WeftServerTests",
-            dependencies: ["WeftServer", "WeftHTTP2", "WeftMessages", "WeftRPC", "WeftTestSupport"],
+            dependencies: ["WeftServer", "WeftHTTP2", "WeftMessages", "WeftRPC", "WeftTestSupport", "WeftEngine"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -82,9 +82,18 @@ public final class WorkflowEngine: Sendable {
         let maxParallel = spec.options.maxParallel ?? config.maxParallel
         let plan = Scheduler.plan(graph: graph, mode: mode, maxParallel: maxParallel)
 
+        if !spec.requestID.isEmpty, let existing = state.withLock({ $0.byRequestID[spec.requestID] }) {
+            return Submission(workflowID: existing, plan: plan, deduplicated: true)
+        }
         let id = makeID()
         let now = clock.unixMilliseconds()
-        enum Admission { case new(WorkflowRecord), existing(String), closed }
+        // The history exists before anyone can learn the id, so a watch right after submit always finds it.
+        try await eventLog.create(workflowID: id)
+        let accepted = try await eventLog.append(
+            workflowID: id, timeUnixMs: now, progress: Progress(total: graph.count),
+            payload: .workflowAccepted(plan: plan, taskCount: graph.count))
+
+        enum Admission { case new(WorkflowRun), existing(String), closed }
         let admission = state.withLock { state -> Admission in
             guard state.accepting else { return .closed }
             if !spec.requestID.isEmpty, let existing = state.byRequestID[spec.requestID] {
@@ -93,27 +102,41 @@ public final class WorkflowEngine: Sendable {
             pruneFinished(&state)
             let record = WorkflowRecord(workflowID: id, spec: spec, graph: graph, createdUnixMs: now,
                                         ordinal: state.nextOrdinal)
+            record.update { $0.lastSequence = accepted.sequence }
+            // Record and run are published together, so a cancel that follows at once reaches the run's inbox.
+            let run = WorkflowRun(record: record, graph: graph)
             state.nextOrdinal += 1
             state.records[id] = record
+            state.runs[id] = run
             if !spec.requestID.isEmpty { state.byRequestID[spec.requestID] = id }
-            return .new(record)
+            return .new(run)
         }
         switch admission {
         case .closed:
+            await abandonHistory(id, reason: "the server is shutting down")
             throw EngineError(.unavailable, "the server is shutting down and accepts no new workflows")
         case .existing(let existingID):
+            // A concurrent submission with the same request_id won; this id was never published.
+            await abandonHistory(id, reason: "duplicate of \(existingID) (same request_id)")
             return Submission(workflowID: existingID, plan: plan, deduplicated: true)
-        case .new(let record):
-            try await eventLog.create(workflowID: id)
-            let accepted = try await eventLog.append(
-                workflowID: id, timeUnixMs: now, progress: Progress(total: graph.count),
-                payload: .workflowAccepted(plan: plan, taskCount: graph.count))
-            record.update { $0.lastSequence = accepted.sequence }
-            let run = WorkflowRun(record: record, graph: graph)
-            state.withLock { $0.runs[id] = run }
-            queueInput.yield(run)
+        case .new(let run):
+            if case .terminated = queueInput.yield(run) {
+                // The engine stopped between admission and hand-over: end the workflow here, visibly.
+                run.record.finish(status: .cancelled, at: clock.unixMilliseconds())
+                _ = try? await eventLog.append(
+                    workflowID: id, timeUnixMs: clock.unixMilliseconds(), progress: run.record.snapshot().progress,
+                    payload: .workflowCancelled(reason: "the server is shutting down"))
+                finished(id)
+            }
             return Submission(workflowID: id, plan: plan, deduplicated: false)
         }
+    }
+
+    /// Ends the history of a workflow that was never admitted, so the log retains it only for the retention time.
+    private func abandonHistory(_ id: String, reason: String) async {
+        _ = try? await eventLog.append(
+            workflowID: id, timeUnixMs: clock.unixMilliseconds(), progress: Progress(),
+            payload: .workflowCancelled(reason: reason))
     }
 
     /// Events of a workflow after `afterSequence`, then live ones, ending after the terminal event.

@@ -18,15 +18,18 @@ struct WorkflowFollower {
         var client: GRPCClient?
         let renderer = view == .live ? LiveRenderer(colors: Terminal.colors) : nil
 
-        func open(
-            _ request: Weft_V1_WatchWorkflowRequest, reconnect: Bool
-        ) async throws
+        func open(_ request: Weft_V1_WatchWorkflowRequest, reconnect: Bool) async throws
             -> ResponseStream<Weft_V1_WorkflowEvent>
         {
-            if reconnect || client == nil {
+            let current: GRPCClient
+            if let client, !reconnect {
+                current = client
+            } else {
+                // After a break the old connection may be dead (server restarted, network gone): start afresh.
                 await client?.close()
                 client = nil
-                client = try await connection.connect()
+                current = try await connection.connect()
+                client = current
             }
             var options = CallOptions()
             if let deadline {
@@ -34,8 +37,7 @@ struct WorkflowFollower {
                 guard remaining > .zero else { throw RPCError(code: .deadlineExceeded, message: "the watch timed out") }
                 options.timeout = remaining
             }
-            return client!.serverStreaming(
-                WorkflowMethods.watch, request, as: Weft_V1_WorkflowEvent.self, options: options)
+            return current.serverStreaming(WorkflowMethods.watch, request, as: Weft_V1_WorkflowEvent.self, options: options)
         }
 
         func show(_ event: Weft_V1_WorkflowEvent) {

@@ -156,9 +156,12 @@ struct LiveViewTests {
         _ = view.apply(
             event(1, at: 0, .taskStarted(Weft_V1_TaskStarted(taskID: "a", attempt: 1)), completed: 0, running: 1))
         _ = view.apply(
-            event(2, at: 100, .taskHeartbeat(Weft_V1_TaskHeartbeat(taskID: "a", attempt: 1, details: #"{"progress":0.25}"#)),
-                  completed: 0, running: 1))
-        #expect(view.statusLines(nowUnixMs: 300, width: 80)[1] == "▸ a           attempt 1  300ms  25%")
+            event(
+                2, at: 100,
+                .taskHeartbeat(Weft_V1_TaskHeartbeat(taskID: "a", attempt: 1, details: #"{"progress":0.25}"#)),
+                completed: 0, running: 1))
+        #expect(
+            view.statusLines(nowUnixMs: 300, width: 80)[1] == "▸ a           attempt 1  300ms  heartbeat 25% at 100ms")
     }
 
     @Test("the plan lists each batch's tasks with priorities, wrapped under the first task")
@@ -166,19 +169,22 @@ struct LiveViewTests {
         let response = Weft_V1_SubmitWorkflowResponse(
             workflowID: "wf-1",
             plan: [
-                Weft_V1_PlannedBatch(index: 0, tasks: [
-                    Weft_V1_PlannedTask(taskID: "jwt-service", priority: 53),
-                    Weft_V1_PlannedTask(taskID: "db-schema", priority: 36),
-                    Weft_V1_PlannedTask(taskID: "docs", priority: 10),
-                ]),
+                Weft_V1_PlannedBatch(
+                    index: 0,
+                    tasks: [
+                        Weft_V1_PlannedTask(taskID: "jwt-service", priority: 53),
+                        Weft_V1_PlannedTask(taskID: "db-schema", priority: 36),
+                        Weft_V1_PlannedTask(taskID: "docs", priority: 10),
+                    ]),
                 Weft_V1_PlannedBatch(index: 1, tasks: [Weft_V1_PlannedTask(taskID: "tests", priority: 25)]),
             ])
-        #expect(WorkflowText.submission(response, width: 44) == [
-            "workflow wf-1",
-            "plan: 4 tasks in 2 batches (task priority in parentheses)",
-            "  batch 0: jwt-service (53), db-schema (36),",
-            "           docs (10)",
-            "  batch 1: tests (25)",
-        ])
+        #expect(
+            WorkflowText.submission(response, width: 44) == [
+                "workflow wf-1",
+                "plan: 4 tasks in 2 batches (task priority in parentheses)",
+                "  batch 0: jwt-service (53), db-schema (36),",
+                "           docs (10)",
+                "  batch 1: tests (25)",
+            ])
     }
 }

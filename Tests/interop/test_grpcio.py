@@ -150,26 +150,55 @@ def test_unknown_service_is_unimplemented(channel: grpc.Channel) -> None:
     assert err.details() == "unknown service nope.v1.Nope"
 
 
-def _api_methods() -> list[tuple[str, str, bool]]:
+def _api_methods(file: Any) -> list[tuple[str, str, bool]]:
     out = []
-    for file in (workflow_pb2.DESCRIPTOR, worker_pb2.DESCRIPTOR):
-        for service in file.services_by_name.values():
-            for method in service.methods:
-                out.append((service.full_name, method.name, method.server_streaming))
+    for service in file.services_by_name.values():
+        for method in service.methods:
+            out.append((service.full_name, method.name, method.server_streaming))
     return out
 
 
-@pytest.mark.parametrize(("service", "method", "server_streaming"), _api_methods(),
-                         ids=[f"{s.rsplit('.', 1)[1]}.{m}" for s, m, _ in _api_methods()])
-def test_api_methods_answer_unimplemented(channel: grpc.Channel, service: str, method: str,
-                                          server_streaming: bool) -> None:
-    """Every WorkflowService and WorkerService method is routed and answers UNIMPLEMENTED for now."""
+def _call_empty(channel: grpc.Channel, service: str, method: str, server_streaming: bool) -> grpc.RpcError:
+    """Calls /service/method with an empty (all-defaults) request and returns the error it must end with."""
     path = f"/{service}/{method}"
     if server_streaming:
-        err = rpc_error(lambda: list(channel.unary_stream(path)(b"", timeout=RPC_TIMEOUT)))
-    else:
-        err = rpc_error(lambda: channel.unary_unary(path)(b"", timeout=RPC_TIMEOUT))
+        return rpc_error(lambda: list(channel.unary_stream(path)(b"", timeout=RPC_TIMEOUT)))
+    return rpc_error(lambda: channel.unary_unary(path)(b"", timeout=RPC_TIMEOUT))
+
+
+@pytest.mark.parametrize(("service", "method", "server_streaming"), _api_methods(worker_pb2.DESCRIPTOR),
+                         ids=[f"{s.rsplit('.', 1)[1]}.{m}" for s, m, _ in _api_methods(worker_pb2.DESCRIPTOR)])
+def test_api_methods_answer_unimplemented(channel: grpc.Channel, service: str, method: str,
+                                          server_streaming: bool) -> None:
+    """Every WorkerService method is routed and answers UNIMPLEMENTED naming the method (not served yet)."""
+    err = _call_empty(channel, service, method, server_streaming)
     assert err.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert method in (err.details() or ""), err.details()
+
+
+# An empty request to each WorkflowService method: the status its handler answers (none is UNIMPLEMENTED).
+WORKFLOW_EMPTY_REQUEST_CODES = {
+    "SubmitWorkflow": grpc.StatusCode.INVALID_ARGUMENT,  # no tasks
+    "WatchWorkflow": grpc.StatusCode.INVALID_ARGUMENT,   # no workflow_id
+    "GetWorkflow": grpc.StatusCode.NOT_FOUND,
+    "CancelWorkflow": grpc.StatusCode.NOT_FOUND,
+}
+
+
+@pytest.mark.parametrize(("service", "method", "server_streaming"), _api_methods(workflow_pb2.DESCRIPTOR),
+                         ids=[f"{s.rsplit('.', 1)[1]}.{m}" for s, m, _ in _api_methods(workflow_pb2.DESCRIPTOR)])
+def test_workflow_methods_are_served(channel: grpc.Channel, service: str, method: str,
+                                     server_streaming: bool) -> None:
+    """Every WorkflowService method is served: an empty request gets its handler's answer (ListWorkflows
+    succeeds, the others refuse it with INVALID_ARGUMENT or NOT_FOUND), never UNIMPLEMENTED."""
+    path = f"/{service}/{method}"
+    if method == "ListWorkflows":
+        reply = workflow_pb2.ListWorkflowsResponse.FromString(channel.unary_unary(path)(b"", timeout=RPC_TIMEOUT))
+        assert all(w.workflow_id for w in reply.workflows)
+        return
+    err = _call_empty(channel, service, method, server_streaming)
+    assert err.code() == WORKFLOW_EMPTY_REQUEST_CODES[method], (err.code(), err.details())
+    assert err.details(), "no status message"
 
 
 # ---- the four call kinds (#25, #30, #87) ------------------------------------------------------------------

@@ -173,9 +173,21 @@ def test_status_with_message(grpcurl: GrpcurlRunner) -> None:
 
 
 def test_api_method_unimplemented_exits_76(grpcurl: GrpcurlRunner) -> None:
-    """A WorkflowService method (not implemented yet) exits 76 (UNIMPLEMENTED)."""
-    run = grpcurl(data="{}", after=("weft.v1.WorkflowService/GetWorkflow",))
+    """A WorkerService method (not implemented yet) exits 76 (UNIMPLEMENTED)."""
+    run = grpcurl(data="{}", after=("weft.v1.WorkerService/PollActivity",))
     assert run.returncode == 76, run
+    assert "PollActivity" in run.stderr, run
+
+
+def test_workflow_method_served(grpcurl: GrpcurlRunner) -> None:
+    """WorkflowService is served: ListWorkflows answers OK with JSON, GetWorkflow of an unknown id exits 69
+    (NOT_FOUND) naming it."""
+    run = grpcurl(data="{}", after=("weft.v1.WorkflowService/ListWorkflows",))
+    assert run.returncode == 0, run
+    assert isinstance(json.loads(run.stdout), dict), run
+    run = grpcurl(data='{"workflowId": "wf-unknown"}', after=("weft.v1.WorkflowService/GetWorkflow",))
+    assert run.returncode == 69, run
+    assert "wf-unknown" in run.stderr, run
 
 
 def test_binary_header_accepted(grpcurl: GrpcurlRunner) -> None:

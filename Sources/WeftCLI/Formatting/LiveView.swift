@@ -12,6 +12,7 @@ public struct LiveView: Sendable {
         var attempt: UInt32
         var startedUnixMs: UInt64
         var details: String
+        var beatUnixMs: UInt64 = 0
     }
 
     private let colors: Bool
@@ -53,6 +54,7 @@ public struct LiveView: Sendable {
         case .taskHeartbeat(let heartbeat):
             if let index = running.firstIndex(where: { $0.id == heartbeat.taskID }) {
                 running[index].details = heartbeat.details
+                running[index].beatUnixMs = event.timeUnixMs
             }
             return []
         case .taskCompleted(let completed):
@@ -116,7 +118,11 @@ public struct LiveView: Sendable {
             var line =
                 paint("▸", ANSI.cyan) + " " + TextFormat.pad(task.id, idWidth)
                 + "  attempt \(task.attempt)  " + TextFormat.duration(ms: (nowUnixMs &- task.startedUnixMs) / 100 * 100)
-            if let details = Self.heartbeatText(task.details) { line += paint("  \(details)", ANSI.dim) }
+            if let details = Self.heartbeatText(task.details) {
+                // Heartbeat events are throttled by the server, so say when this one was sent.
+                let at = TextFormat.duration(ms: (task.beatUnixMs &- task.startedUnixMs) / 100 * 100)
+                line += paint("  heartbeat \(details) at \(at)", ANSI.dim)
+            }
             lines.append(line)
         }
         if running.count > room, room > 0 {

@@ -79,7 +79,7 @@ public enum WorkflowText {
                 workflow.description.replacingOccurrences(of: "\n", with: " "),
             ])
         }
-        var lines = table(rows)
+        var lines = response.workflows.isEmpty ? ["no workflows"] : table(rows)
         if !response.nextPageToken.isEmpty { lines.append("more: --page-token \(response.nextPageToken)") }
         return lines
     }

@@ -41,11 +41,14 @@ final class WorkflowRecord: Sendable {
 
     var status: WorkflowStatus { state.withLock { $0.status } }
 
-    /// Marks the workflow finished with `status` and wakes everyone waiting for it.
+    /// Marks the workflow finished with `status` and wakes everyone waiting for it. The last sequence becomes that of
+    /// the terminal event about to be appended, so the final snapshot never names an earlier one.
     func finish(status: WorkflowStatus, at unixMs: UInt64) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.status = status
             state.finishedUnixMs = unixMs
+            // The workflow's loop is its only writer and sequences have no gaps: the terminal event comes next.
+            state.lastSequence += 1
             state.runningCount = 0
             defer { state.finishWaiters = [] }
             return state.finishWaiters

@@ -145,13 +145,6 @@ final class WorkflowRun: Sendable {
             let task = scheduler.graph.tasks[index]
             let config = environment.config
             record.update { state in
-                if index >= state.tasks.count {
-                    // A META expansion added tasks: grow the snapshot to match the graph.
-                    for added in state.tasks.count..<scheduler.graph.count {
-                        state.tasks.append(TaskState(taskID: scheduler.graph.tasks[added].id,
-                                                     priority: scheduler.graph.priorities[added]))
-                    }
-                }
                 state.tasks[index].status = .running
                 state.runningCount += 1
             }
@@ -202,15 +195,15 @@ final class WorkflowRun: Sendable {
             case .heartbeat(let attempt, let details):
                 await append(.taskHeartbeat(taskID: taskID, attempt: attempt, details: details))
             case .attemptFailed(let attempt, let failure, let retryIn):
-                if retryIn != nil {
-                    record.update { state in
-                        state.tasks[index].status = .retrying
-                        state.tasks[index].error = failure.message
-                    }
+                // A final failure is announced by `failedForGood`, once the progress counts include it.
+                guard let retryIn else { return }
+                record.update { state in
+                    state.tasks[index].status = .retrying
+                    state.tasks[index].error = failure.message
                 }
                 await append(.taskFailed(
                     taskID: taskID, attempt: attempt, error: failure.message, errorType: failure.type,
-                    willRetry: retryIn != nil, retryIn: retryIn ?? .zero))
+                    willRetry: true, retryIn: retryIn))
             }
         }
 
@@ -231,11 +224,12 @@ final class WorkflowRun: Sendable {
                     // An invalid expansion fails the META task for good, with the validation message.
                     let failure = ActivityFailure("invalid task expansion: \(error.message)", type: "InvalidExpansion",
                                                   retryable: false)
-                    await append(.taskFailed(taskID: taskID, attempt: attempt, error: failure.message,
-                                             errorType: failure.type, willRetry: false, retryIn: .zero))
-                    await failedForGood(index, failure: failure, group: &group, inbox: inbox)
+                    await failedForGood(index, failure: failure, attempt: attempt, group: &group, inbox: inbox)
                     return
                 }
+                // Tasks the expansion added join the snapshot now, before any event names them: they may be skipped
+                // or cancelled without ever starting.
+                addExpandedTasks()
                 let result = TaskResult(taskID: taskID, output: output.output, cache: .bypassed, attempt: attempt,
                                         duration: duration)
                 results[index] = result
@@ -251,8 +245,8 @@ final class WorkflowRun: Sendable {
                 }
                 await append(.taskCompleted(streamed(result)))
                 await apply(events, group: &group, inbox: inbox)
-            case .failed(let failure, _):
-                await failedForGood(index, failure: failure, group: &group, inbox: inbox)
+            case .failed(let failure, let attempt):
+                await failedForGood(index, failure: failure, attempt: attempt, group: &group, inbox: inbox)
             case .cancelled:
                 record.update { state in
                     state.tasks[index].status = .cancelled
@@ -265,12 +259,15 @@ final class WorkflowRun: Sendable {
             }
         }
 
+        /// A task failed for good: counted, announced (`task_failed` with `will_retry` false), then its
+        /// dependents skipped, or the whole workflow stopped under FAIL_FAST.
         private mutating func failedForGood(
-            _ index: Int, failure: ActivityFailure, group: inout TaskGroup<Void>,
+            _ index: Int, failure: ActivityFailure, attempt: Int, group: inout TaskGroup<Void>,
             inbox: AsyncStream<Message>.Continuation
         ) async {
             let now = environment.clock.unixMilliseconds()
-            failedTasks.append(scheduler.graph.tasks[index].id)
+            let taskID = scheduler.graph.tasks[index].id
+            failedTasks.append(taskID)
             record.update { state in
                 state.tasks[index].status = .failed
                 state.tasks[index].error = failure.message
@@ -278,17 +275,30 @@ final class WorkflowRun: Sendable {
                 state.runningCount -= 1
                 state.completedCount += 1
             }
-            let events = scheduler.failed(index)
+            await append(.taskFailed(
+                taskID: taskID, attempt: attempt, error: failure.message, errorType: failure.type, willRetry: false,
+                retryIn: .zero))
             if (options.failurePolicy ?? environment.config.defaultFailurePolicy) == .failFast,
                 cancelReason == nil, failFastError == nil
             {
                 failFastError = "task \"\(scheduler.graph.tasks[index].id)\" failed: \(failure.message)"
                 group.cancelAll()
-                await apply(events.filter { if case .start = $0 { false } else { true } }, group: &group, inbox: inbox)
+                // Stop scheduling before the scheduler hears of the failure, so the slot it frees starts nothing: a
+                // task started then would never be launched, and the workflow would wait for it forever.
                 await cancelPending()
-                return
             }
-            await apply(events, group: &group, inbox: inbox)
+            await apply(scheduler.failed(index), group: &group, inbox: inbox)
+        }
+
+        /// Gives the tasks a META expansion added to the graph their (pending) entries in the snapshot.
+        private func addExpandedTasks() {
+            let graph = scheduler.graph
+            record.update { state in
+                guard state.tasks.count < graph.count else { return }
+                for added in state.tasks.count..<graph.count {
+                    state.tasks.append(TaskState(taskID: graph.tasks[added].id, priority: graph.priorities[added]))
+                }
+            }
         }
 
         /// Marks every task that has not started CANCELLED; nothing starts after this.
@@ -347,7 +357,8 @@ final class WorkflowRun: Sendable {
                 status = .completed
                 payload = .workflowCompleted(duration: environment.clock.now() - started, taskTime: taskTime, cache: cache)
             }
-            // The snapshot turns final before the terminal event, so a watcher that sees the end finds it in Get.
+            // The snapshot turns final (naming the terminal event's sequence) before that event is appended, so a
+            // watcher that sees the end finds the final snapshot in Get.
             record.finish(status: status, at: now)
             await append(payload)
         }

@@ -114,6 +114,8 @@ enum ProcessSpawner {
         posix_spawn_file_actions_adddup2(&actions, stdinPipe.read, 0)
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe.write, 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe.write, 2)
+        // Descriptors weftd opened without close-on-exec must not leak into the command either.
+        if let closeFrom = GNUExtensions.shared.addclosefrom { _ = closeFrom(&actions, 3) }
         if let workingDirectory {
             #if os(Linux)
             guard let addchdir = GNUExtensions.shared.addchdir else {
@@ -286,17 +288,24 @@ private struct GNUExtensions: Sendable {
     typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>?, Int32) -> Int32
     typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?) -> Int32
 
+    typealias AddClosefrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+
     let pipe2: Pipe2?
     let addchdir: AddChdir?
+    /// glibc 2.34 or later.
+    let addclosefrom: AddClosefrom?
 
     static let shared: GNUExtensions = {
         #if os(Linux)
         let handle = dlopen(nil, RTLD_LAZY)
         return GNUExtensions(
             pipe2: dlsym(handle, "pipe2").map { unsafeBitCast($0, to: Pipe2.self) },
-            addchdir: dlsym(handle, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) })
+            addchdir: dlsym(handle, "posix_spawn_file_actions_addchdir_np").map { unsafeBitCast($0, to: AddChdir.self) },
+            addclosefrom: dlsym(handle, "posix_spawn_file_actions_addclosefrom_np").map {
+                unsafeBitCast($0, to: AddClosefrom.self)
+            })
         #else
-        return GNUExtensions(pipe2: nil, addchdir: nil)
+        return GNUExtensions(pipe2: nil, addchdir: nil, addclosefrom: nil)
         #endif
     }()
 }
