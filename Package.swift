@@ -109,6 +109,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The cache benchmark (scripts/bench-cache).
+        .executableTarget(
+            name: "weft-cache-bench", dependencies: ["WeftCache"], path: "Sources/weft-cache-bench",
+            swiftSettings: swiftSettings),
+
         // The scheduler benchmark (scripts/bench-scheduler).
         .executableTarget(name: "weft-bench", dependencies: ["WeftEngine"], path: "Sources/weft-bench", swiftSettings: swiftSettings),
 
