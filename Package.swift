@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "WeftServer",
             dependencies: [
-                "WeftRPC", "WeftHTTP2", "WeftMessages", "WeftEngine",
+                "WeftRPC", "WeftHTTP2", "WeftMessages", "WeftEngine", "WeftCache", "WeftRedis",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

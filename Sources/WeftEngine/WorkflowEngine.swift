@@ -27,6 +27,7 @@ public final class WorkflowEngine: Sendable {
     private let executors: ExecutorRegistry
     private let eventLog: any EventLog
     private let clock: EngineClock
+    private let cache: (any ResultCache)?
     private let makeID: @Sendable () -> String
     private let state = Mutex(State())
     private let queue: AsyncStream<WorkflowRun>
@@ -34,8 +35,10 @@ public final class WorkflowEngine: Sendable {
 
     public init(
         config: EngineConfig = .defaults, executors: ExecutorRegistry, eventLog: any EventLog,
-        clock: EngineClock = .live, makeID: @escaping @Sendable () -> String = WorkflowEngine.randomID
+        cache: (any ResultCache)? = nil, clock: EngineClock = .live,
+        makeID: @escaping @Sendable () -> String = WorkflowEngine.randomID
     ) {
+        self.cache = cache
         self.config = config
         self.executors = executors
         self.eventLog = eventLog
@@ -48,7 +51,7 @@ public final class WorkflowEngine: Sendable {
     /// terminal event) and awaited.
     public func run() async {
         let environment = WorkflowRun.Environment(
-            config: config, executors: executors, eventLog: eventLog, clock: clock)
+            config: config, executors: executors, eventLog: eventLog, clock: clock, cache: cache)
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for await run in queue {

@@ -2,9 +2,12 @@ public import Logging
 public import NIOCore
 public import ServiceLifecycle
 public import WeftEngine
+import WeftCache
 import WeftHTTP2
+import WeftRedis
 import WeftMessages
 import WeftRPC
+import Foundation
 
 /// The Weft server as one `Service`: binds the gRPC port, serves until graceful shutdown, then drains.
 ///
@@ -19,6 +22,9 @@ public final class WeftServer: Service {
     public let health: HealthRegistry
     public let engine: WorkflowEngine
     private let logger: Logger
+    /// Keeps the Redis cache index in step with Redis (SCAN at start, pub/sub after); nil in memory.
+    private let cacheRunner: (@Sendable () async throws -> Void)?
+    private let redis: (client: RedisClient, subscriber: RedisSubscriber)?
     private let server: GRPCServer
     private let onBound: @Sendable (SocketAddress) -> Void
 
@@ -34,8 +40,12 @@ public final class WeftServer: Service {
         let commands = try config.execConfigPath.map { try ExecCommand.loadConfig(path: $0) } ?? []
         let executors = ExecutorRegistry(
             sim: SimExecutor(clock: clock), exec: commands.isEmpty ? nil : ExecExecutor(commands: commands))
+        let cacheParts = try Self.makeCache(config, logger: logger)
+        cacheRunner = cacheParts.runner
+        redis = cacheParts.redis
         engine = WorkflowEngine(
-            config: config.engine, executors: executors, eventLog: InMemoryEventLog(config: config.engine), clock: clock)
+            config: config.engine, executors: executors, eventLog: InMemoryEventLog(config: config.engine),
+            cache: cacheParts.cache, clock: clock)
         var services: [any RPCService] = [
             WorkflowService(engine: engine), UnimplementedService.workerService, HealthService(registry: health),
         ]
@@ -51,10 +61,57 @@ public final class WeftServer: Service {
             threads: config.threads)
     }
 
+    /// The result cache: off, in memory, or fronted by Redis (`REDIS_URL`).
+    private static func makeCache(_ config: WeftServerConfig, logger: Logger) throws -> (
+        cache: (any ResultCache)?, runner: (@Sendable () async throws -> Void)?,
+        redis: (client: RedisClient, subscriber: RedisSubscriber)?
+    ) {
+        guard config.cache.enabled else { return (nil, nil, nil) }
+        let configuration = CacheConfiguration(
+            thresholds: CacheThresholds(
+                reuse: config.cache.reuseThreshold, similarity: config.cache.similarityThreshold),
+            ttl: config.cache.ttl)
+        let embedder: any Embedder
+        if let url = config.cache.embedderURL {
+            guard let baseURL = URL(string: url) else {
+                throw RPCError(code: .invalidArgument, message: "--embedder-url \"\(url)\" is not a URL")
+            }
+            embedder = HTTPEmbedder(configuration: .init(
+                baseURL: baseURL, model: config.cache.embedderModel, dimensions: config.cache.embedderDimensions,
+                timeout: config.cache.embedderTimeout))
+        } else {
+            embedder = HashingEmbedder()
+        }
+        let warn: @Sendable (String) -> Void = { message in logger.warning("cache: \(message)") }
+        guard let redisURL = config.redisURL else {
+            let store = InMemoryCacheStore(dimensions: embedder.dimensions)
+            let cache = SemanticCache(store: store, embedder: embedder, configuration: configuration, onWarning: warn)
+            return (SemanticResultCache(cache: cache), nil, nil)
+        }
+        let redisConfiguration: RedisConfiguration
+        do {
+            redisConfiguration = try RedisConfiguration(url: redisURL)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "REDIS_URL: \(error)")
+        }
+        let client = RedisClient(configuration: redisConfiguration, logger: logger)
+        let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
+        let store = RedisCacheStore(
+            client: client, subscriber: subscriber, dimensions: embedder.dimensions, logger: logger)
+        let cache = SemanticCache(store: store, embedder: embedder, configuration: configuration, onWarning: warn)
+        return (SemanticResultCache(cache: cache), { try await store.run() }, (client, subscriber))
+    }
+
     public func run() async throws {
         let engine = engine
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await engine.run() }
+            if let cacheRunner {
+                group.addTask {
+                    // Cancelled with the group at shutdown; a Redis outage inside it is retried by the store.
+                    try? await cacheRunner()
+                }
+            }
             let address = try await server.bind(host: config.host, port: config.port)
             logger.info("weftd listening on \(address)", metadata: ["address": "\(address)"])
             onBound(address)
@@ -70,7 +127,10 @@ public final class WeftServer: Service {
             health.endWatches()
             await drained
             await server.close()
+            group.cancelAll()
         }
+        redis?.subscriber.shutdown()
+        redis?.client.shutdown()
         logger.info("stopped")
     }
 }

@@ -22,6 +22,11 @@ public struct WeftServerConfig: Sendable {
     public var engine: EngineConfig = .defaults
     /// The operator's `exec:NAME` commands (a JSON file); `nil`: none configured.
     public var execConfigPath: String?
+    /// The semantic result cache.
+    public var cache = CacheSettings()
+    /// `REDIS_URL`: with it, cache entries live in Redis (shared by every weftd on it, surviving restarts);
+    /// `nil`: the embedded in-memory mode.
+    public var redisURL: String?
 
     public init() {}
 
@@ -30,3 +35,23 @@ public struct WeftServerConfig: Sendable {
 }
 
 import NIOCore
+
+/// Settings of the semantic result cache, with the original platform's names and defaults.
+public struct CacheSettings: Sendable {
+    /// Off: every task runs (`WEFT_CACHE=false`). Default on.
+    public var enabled = true
+    /// `CACHE_REUSE_THRESHOLD`: similarity at or above which a cached result is reused without running. 0.95.
+    public var reuseThreshold = 0.95
+    /// `CACHE_SIMILARITY_THRESHOLD`: similarity at or above which the task runs with the cached result as its
+    /// reference ("adapt"). 0.85.
+    public var similarityThreshold = 0.85
+    /// `CACHE_TTL`: how long an entry lives from insertion (absolute, not refreshed by hits). 3600 s.
+    public var ttl: Duration = .seconds(3600)
+    /// An OpenAI-compatible embeddings endpoint (`--embedder-url`); `nil`: the built-in hashing embedder.
+    public var embedderURL: String?
+    public var embedderModel = "text-embedding-3-small"
+    public var embedderDimensions = 384
+    public var embedderTimeout: Duration = .seconds(2)
+
+    public init() {}
+}

@@ -45,6 +45,20 @@ struct WeftdConfiguration {
         engine.retention = try duration(options.retention, "WEFT_RETENTION") ?? engine.retention
         engine.retainedWorkflows = try int(options.retainedWorkflows, "WEFT_RETAINED_WORKFLOWS") ?? engine.retainedWorkflows
         config.engine = engine
+
+        var cache = config.cache
+        cache.enabled = try bool(options.cache, "WEFT_CACHE") ?? cache.enabled
+        cache.reuseThreshold = try double(options.cacheReuseThreshold, "CACHE_REUSE_THRESHOLD") ?? cache.reuseThreshold
+        cache.similarityThreshold =
+            try double(options.cacheSimilarityThreshold, "CACHE_SIMILARITY_THRESHOLD") ?? cache.similarityThreshold
+        cache.ttl = try duration(options.cacheTtl, "CACHE_TTL") ?? cache.ttl
+        cache.embedderURL = options.embedderUrl ?? environment["WEFT_EMBEDDER_URL"]
+        cache.embedderModel = options.embedderModel ?? environment["WEFT_EMBEDDER_MODEL"] ?? cache.embedderModel
+        cache.embedderDimensions = try int(options.embedderDimensions, "WEFT_EMBEDDER_DIMENSIONS") ?? cache.embedderDimensions
+        cache.embedderTimeout = try duration(options.embedderTimeout, "WEFT_EMBEDDER_TIMEOUT") ?? cache.embedderTimeout
+        config.cache = cache
+        config.redisURL = options.redisUrl ?? environment["REDIS_URL"]
+        if config.redisURL?.isEmpty == true { config.redisURL = nil }
         try Self.validate(config)
         return config
     }
@@ -66,12 +80,26 @@ struct WeftdConfiguration {
         try require(engine.maxAttempts >= 1, "WEFT_MAX_ATTEMPTS must be at least 1")
         try require(engine.limits.maxTasks >= 1, "WEFT_MAX_TASKS must be at least 1")
         try require(engine.retainedWorkflows >= 0, "WEFT_RETAINED_WORKFLOWS must not be negative")
+        let cache = config.cache
+        try require((0...1).contains(cache.reuseThreshold), "CACHE_REUSE_THRESHOLD must be within [0, 1]")
+        try require((0...1).contains(cache.similarityThreshold), "CACHE_SIMILARITY_THRESHOLD must be within [0, 1]")
+        try require(cache.similarityThreshold <= cache.reuseThreshold,
+                    "CACHE_SIMILARITY_THRESHOLD must not exceed CACHE_REUSE_THRESHOLD")
+        try require(cache.ttl > .zero, "CACHE_TTL must be positive")
+        try require(cache.embedderDimensions >= 1, "WEFT_EMBEDDER_DIMENSIONS must be at least 1")
     }
 
     private func int(_ flag: Int?, _ name: String) throws -> Int? {
         if let flag { return flag }
         guard let text = environment[name] else { return nil }
         guard let value = Int(text) else { throw ValidationError("\(name)=\(text) is not a whole number") }
+        return value
+    }
+
+    private func double(_ flag: Double?, _ name: String) throws -> Double? {
+        if let flag { return flag }
+        guard let text = environment[name] else { return nil }
+        guard let value = Double(text), value.isFinite else { throw ValidationError("\(name)=\(text) is not a number") }
         return value
     }
 

@@ -67,4 +67,31 @@ struct WeftdOptions: ParsableArguments {
 
     @Option(help: "JSON file of the operator's exec:NAME commands (env WEFT_EXEC_CONFIG; default none).")
     var execConfig: String?
+
+    @Option(help: "Semantic result cache: true or false (env WEFT_CACHE; default true).")
+    var cache: String?
+
+    @Option(help: "Similarity at or above which a cached result is reused (env CACHE_REUSE_THRESHOLD; default 0.95).")
+    var cacheReuseThreshold: Double?
+
+    @Option(help: "Similarity at or above which a cached result is adapted (env CACHE_SIMILARITY_THRESHOLD; default 0.85).")
+    var cacheSimilarityThreshold: Double?
+
+    @Option(help: "Cache entry lifetime (env CACHE_TTL; seconds or 30m/1h; default 3600).")
+    var cacheTtl: String?
+
+    @Option(help: "OpenAI-compatible embeddings endpoint, e.g. http://127.0.0.1:8080 (env WEFT_EMBEDDER_URL; default: built-in).")
+    var embedderUrl: String?
+
+    @Option(help: "Model name sent to the embeddings endpoint (env WEFT_EMBEDDER_MODEL; default text-embedding-3-small).")
+    var embedderModel: String?
+
+    @Option(help: "Dimensions of the endpoint's vectors (env WEFT_EMBEDDER_DIMENSIONS; default 384).")
+    var embedderDimensions: Int?
+
+    @Option(help: "Timeout of one embeddings call (env WEFT_EMBEDDER_TIMEOUT; default 2s).")
+    var embedderTimeout: String?
+
+    @Option(help: "Redis for the cache, redis://[:password@]host:port[/db] (env REDIS_URL; default: in memory).")
+    var redisUrl: String?
 }

@@ -6,8 +6,14 @@
 final class WorkflowRun: Sendable {
     enum Message: Sendable {
         case report(task: Int, ActivityRunner.Report)
-        case finished(task: Int, ActivityRunner.Outcome)
+        case finished(task: Int, ActivityRunner.Outcome, cache: CacheUse)
         case cancel(reason: String)
+    }
+
+    /// What the result cache did for one task, and the time it saved.
+    struct CacheUse: Sendable {
+        var outcome: CacheOutcome = .bypassed
+        var saved: Duration = .zero
     }
 
     struct Environment: Sendable {
@@ -15,6 +21,7 @@ final class WorkflowRun: Sendable {
         let executors: ExecutorRegistry
         let eventLog: any EventLog
         let clock: EngineClock
+        let cache: (any ResultCache)?
     }
 
     let record: WorkflowRecord
@@ -82,8 +89,8 @@ final class WorkflowRun: Sendable {
                     switch message {
                     case .report(let task, let report):
                         await handle(report, task: task)
-                    case .finished(let task, let outcome):
-                        await finished(task, outcome, group: &group, inbox: inbox)
+                    case .finished(let task, let outcome, let cache):
+                        await finished(task, outcome, cache: cache, group: &group, inbox: inbox)
                     case .cancel(let reason):
                         guard cancelReason == nil, failFastError == nil else { break }
                         cancelReason = reason
@@ -152,7 +159,7 @@ final class WorkflowRun: Sendable {
                 // Validation only admits known executors; a registry change in between is a bug worth surfacing.
                 inbox.yield(.finished(task: index, .failed(
                     ActivityFailure("executor \"\(task.executor)\" is not configured", type: "UnknownExecutor",
-                                    retryable: false), attempt: 1)))
+                                    retryable: false), attempt: 1), cache: CacheUse()))
                 return
             }
             let longTask = task.complexity.isLong
@@ -173,9 +180,46 @@ final class WorkflowRun: Sendable {
             let activity = Activity(
                 workflowID: record.workflowID, task: task, attempt: 1, constraints: record.spec.constraints,
                 startToCloseTimeout: startToClose, heartbeatTimeout: heartbeat)
+            // META tasks are never cached: their value is the expansion, which a cached text cannot replay.
+            let cache = options.cache.disabled || !task.cacheable || task.complexity == .meta ? nil : environment.cache
+            let constraints = record.spec.constraints
+            let thresholds = (options.cache.reuseThreshold, options.cache.similarityThreshold)
+            let source = "\(record.workflowID)/\(task.id)"
             group.addTask {
+                var activity = activity
+                var use = CacheUse()
+                var lookup: ResultCacheLookup?
+                if let cache {
+                    let found = await cache.lookup(
+                        task: task, constraints: constraints, reuseThreshold: thresholds.0,
+                        similarityThreshold: thresholds.1)
+                    lookup = found
+                    switch found.decision {
+                    case .reuse(let output, let similarity, let source, let original):
+                        // Complete without running: the cached result is the task's result.
+                        let reused = CacheUse(outcome: .reused(similarity: similarity, source: source), saved: original)
+                        inbox.yield(.finished(
+                            task: index, .succeeded(ActivityOutput(output: output), attempt: 0, duration: .zero),
+                            cache: reused))
+                        return
+                    case .adapt(let reference, let similarity, let source, let original):
+                        activity.reference = reference
+                        use = CacheUse(outcome: .adapted(similarity: similarity, source: source), saved: original)
+                    case .miss:
+                        use.outcome = .miss
+                    }
+                }
                 let outcome = await runner.run(activity) { report in inbox.yield(.report(task: index, report)) }
-                inbox.yield(.finished(task: index, outcome))
+                if case .succeeded(let output, _, let duration) = outcome {
+                    if let cache, let lookup {
+                        // Only successful results are stored.
+                        await cache.store(output.output, for: lookup, source: source, duration: duration)
+                    }
+                    use.saved = use.saved > duration ? use.saved - duration : .zero
+                } else {
+                    use.saved = .zero
+                }
+                inbox.yield(.finished(task: index, outcome, cache: use))
             }
         }
 
@@ -208,7 +252,7 @@ final class WorkflowRun: Sendable {
         }
 
         private mutating func finished(
-            _ index: Int, _ outcome: ActivityRunner.Outcome, group: inout TaskGroup<Void>,
+            _ index: Int, _ outcome: ActivityRunner.Outcome, cache: CacheUse, group: inout TaskGroup<Void>,
             inbox: AsyncStream<Message>.Continuation
         ) async {
             let taskID = scheduler.graph.tasks[index].id
@@ -230,7 +274,7 @@ final class WorkflowRun: Sendable {
                 // Tasks the expansion added join the snapshot now, before any event names them: they may be skipped
                 // or cancelled without ever starting.
                 addExpandedTasks()
-                let result = TaskResult(taskID: taskID, output: output.output, cache: .bypassed, attempt: attempt,
+                let result = TaskResult(taskID: taskID, output: output.output, cache: cache.outcome, attempt: attempt,
                                         duration: duration)
                 results[index] = result
                 taskTime += duration
@@ -238,7 +282,15 @@ final class WorkflowRun: Sendable {
                     state.tasks[index].status = .completed
                     state.tasks[index].output = output.output
                     state.tasks[index].error = ""
-                    state.tasks[index].cache = .bypassed
+                    state.tasks[index].cache = cache.outcome
+                    if attempt == 0 { state.tasks[index].startedUnixMs = now }
+                    switch cache.outcome {
+                    case .reused: state.cache.reused += 1
+                    case .adapted: state.cache.adapted += 1
+                    case .miss: state.cache.missed += 1
+                    case .bypassed: break
+                    }
+                    state.cache.timeSaved += cache.saved
                     state.tasks[index].finishedUnixMs = now
                     state.runningCount -= 1
                     state.completedCount += 1
