@@ -51,8 +51,17 @@ def sim(task_id: str, *depends_on: str, executor: str = "sim", complexity: int =
                        retry_policy=retry, timeouts=timeouts)
 
 
+NO_CACHE = pb.ExecutionOptions(cache=pb.CacheOptions(disabled=True))
+
+
 def request(*tasks: pb.TaskSpec, description: str = "", request_id: str = "",
             options: pb.ExecutionOptions | None = None) -> pb.SubmitWorkflowRequest:
+    """A submission with the result cache off: these tests are about execution (attempts, retries, timing),
+    and the shared server's cache would otherwise reuse results of identical tasks from earlier tests.
+    The cache's own behaviour is tested in test_cache.py."""
+    options = options if options is not None else pb.ExecutionOptions()
+    if not options.HasField("cache"):
+        options.cache.disabled = True
     return pb.SubmitWorkflowRequest(description=description or f"interop {uuid.uuid4().hex[:8]}",
                                     tasks=list(tasks), request_id=request_id, options=options)
 
@@ -151,8 +160,14 @@ def check_stream(events: list[pb.WorkflowEvent], workflow_id: str, task_ids: Ite
             elif k == "task_heartbeat":
                 assert running.get(tid) == e.task_heartbeat.attempt, f"#{e.sequence}: heartbeat of no attempt{where}"
             elif k == "task_completed":
-                assert running.pop(tid, None) == e.task_completed.result.attempt, \
-                    f"#{e.sequence}: {tid!r} completed without a started attempt{where}"
+                result = e.task_completed.result
+                if result.cache.outcome == pb.CACHE_OUTCOME_REUSED:
+                    # Completed from the result cache without running: no attempt, attempt 0.
+                    assert tid not in running and tid not in attempts and result.attempt == 0, \
+                        f"#{e.sequence}: {tid!r} reused from the cache after an attempt started{where}"
+                else:
+                    assert running.pop(tid, None) == result.attempt, \
+                        f"#{e.sequence}: {tid!r} completed without a started attempt{where}"
                 final.add(tid)
             elif k == "task_failed":
                 assert running.pop(tid, None) == e.task_failed.attempt, \
@@ -802,7 +817,7 @@ def test_exec_success_stdout_is_the_result(exec_server: ExecServer) -> None:
     tasks = [sim("prep", duration_ms=0),
              pb.TaskSpec(id="run", type="build", executor="exec:echo", depends_on=["prep"],
                          input=json.dumps({"echo": nasty}), retry_policy=ONCE)]
-    reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks, constraints={"language": "python"}),
+    reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks, constraints={"language": "python"}, options=NO_CACHE),
                                 timeout=RPC_TIMEOUT)
     events = watch(stub, reply.workflow_id)
     check_stream(events, reply.workflow_id, ["prep", "run"])
@@ -825,7 +840,7 @@ def test_exec_output_lines_are_heartbeats(exec_server: ExecServer) -> None:
     stub = exec_server.stub
     tasks = [pb.TaskSpec(id="chatty", executor="exec:chatty", retry_policy=ONCE),
              pb.TaskSpec(id="silent", executor="exec:silent", retry_policy=ONCE)]
-    reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks), timeout=RPC_TIMEOUT)
+    reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks, options=NO_CACHE), timeout=RPC_TIMEOUT)
     events = watch(stub, reply.workflow_id)
     check_stream(events, reply.workflow_id, ["chatty", "silent"], terminal="workflow_failed")
     done = [e.task_completed.result for e in events if kind(e) == "task_completed"]
@@ -841,7 +856,7 @@ def test_exec_failure_carries_stderr_tail(exec_server: ExecServer) -> None:
     the dependent is skipped."""
     stub = exec_server.stub
     tasks = [pb.TaskSpec(id="broken", executor="exec:fail", retry_policy=ONCE), sim("after", "broken")]
-    reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks), timeout=RPC_TIMEOUT)
+    reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks, options=NO_CACHE), timeout=RPC_TIMEOUT)
     events = watch(stub, reply.workflow_id)
     check_stream(events, reply.workflow_id, ["broken", "after"], terminal="workflow_failed")
     failed = next(e.task_failed for e in events if kind(e) == "task_failed")
@@ -908,7 +923,7 @@ def test_exec_timeout_kills_the_process_group(exec_server: ExecServer) -> None:
     try:
         tasks = [pb.TaskSpec(id="hang", executor="exec:hang", timeouts=pb.Timeouts(start_to_close_ms=500),
                              retry_policy=ONCE)]
-        reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks), timeout=RPC_TIMEOUT)
+        reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks, options=NO_CACHE), timeout=RPC_TIMEOUT)
         started = time.monotonic()
         events = watch(stub, reply.workflow_id)
         elapsed = time.monotonic() - started
@@ -946,7 +961,7 @@ def test_exec_cancel_kills_the_running_script(exec_server: ExecServer) -> None:
     pids: list[int] = []
     try:
         tasks = [pb.TaskSpec(id="hang", executor="exec:hang", retry_policy=ONCE)]
-        reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks), timeout=RPC_TIMEOUT)
+        reply = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks, options=NO_CACHE), timeout=RPC_TIMEOUT)
         wait_for(exec_server.pidfile.exists, 10, "the script recording its PIDs")
         pids = [int(p) for p in exec_server.pidfile.read_text().split()]
         answer = stub.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=reply.workflow_id), timeout=RPC_TIMEOUT)
@@ -968,7 +983,7 @@ def test_exec_cancel_kills_the_running_script(exec_server: ExecServer) -> None:
 def test_exec_unconfigured_command_refused(exec_server: ExecServer) -> None:
     """exec:nope (not in the config) is INVALID_ARGUMENT at submit, naming the task and the executor."""
     tasks = [pb.TaskSpec(id="ok", executor="exec:echo"), pb.TaskSpec(id="bad", executor="exec:nope")]
-    err = rpc_error(lambda: exec_server.stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks),
+    err = rpc_error(lambda: exec_server.stub.SubmitWorkflow(pb.SubmitWorkflowRequest(tasks=tasks, options=NO_CACHE),
                                                             timeout=RPC_TIMEOUT))
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert 'task "bad"' in (err.details() or "") and "exec:nope" in (err.details() or ""), err.details()
