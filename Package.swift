@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian packages: modulemap + shim only.
@@ -82,6 +83,7 @@ let package = Package(
             dependencies: [
                 "WeftRPC", "WeftHTTP2", "WeftMessages", "WeftEngine", "WeftCache", "WeftRedis",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -142,7 +144,12 @@ let package = Package(
         ),
         .testTarget(
             name: "WeftServerTests",
-            dependencies: ["WeftServer", "WeftHTTP2", "WeftMessages", "WeftRPC", "WeftTestSupport", "WeftEngine"],
+            dependencies: [
+                "WeftServer", "WeftHTTP2", "WeftMessages", "WeftRPC", "WeftTestSupport", "WeftEngine", "WeftCache",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

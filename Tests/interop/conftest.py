@@ -27,6 +27,9 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTO_DIR = REPO_ROOT / "proto"
 PYTHON_CLIENT_DIR = REPO_ROOT / "clients" / "python"
+WEFTD_SETTINGS = {"REDIS_URL", "MAX_PARALLEL_TASKS", "ACTIVITY_TIMEOUT", "LONG_ACTIVITY_TIMEOUT", "HEARTBEAT_TIMEOUT",
+                  "ENABLE_RESULT_STREAMING", "STREAM_BATCH_RESULTS", "CACHE_TTL", "CACHE_REUSE_THRESHOLD",
+                  "CACHE_SIMILARITY_THRESHOLD"}
 WEFT_PROTOS = ("weft/v1/workflow.proto", "weft/v1/worker.proto", "weft/testing/v1/testing.proto")
 
 # How long a server may take to write its port file, and to exit after SIGTERM. The exit bound covers
@@ -131,8 +134,9 @@ class WeftdProcess:
             stdout=self._log,
             stderr=self._log,
             cwd=REPO_ROOT,
-            # WEFT_* variables configure weftd too; drop them so the defaults the tests assume hold.
-            env={k: v for k, v in os.environ.items() if not k.startswith("WEFT_")},
+            # WEFT_*, the original platform's names and REDIS_URL configure weftd too; drop them so the defaults
+            # the tests assume hold (tests that want Redis pass --redis-url).
+            env={k: v for k, v in os.environ.items() if not k.startswith("WEFT_") and k not in WEFTD_SETTINGS},
         )
         self.sigterm_sent = False
         self.port = self._wait_for_port()

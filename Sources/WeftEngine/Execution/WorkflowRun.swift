@@ -196,6 +196,12 @@ final class WorkflowRun: Sendable {
                     lookup = found
                     switch found.decision {
                     case .reuse(let output, let similarity, let source, let original):
+                        // Cancelled while the cache answered (cancel, FAIL_FAST, shutdown): the task ends cancelled,
+                        // as an attempt's late result is discarded by the runner.
+                        if Task.isCancelled {
+                            inbox.yield(.finished(task: index, .cancelled(attempt: 0), cache: CacheUse()))
+                            return
+                        }
                         // Complete without running: the cached result is the task's result.
                         let reused = CacheUse(outcome: .reused(similarity: similarity, source: source), saved: original)
                         inbox.yield(.finished(
