@@ -7,8 +7,8 @@ public struct WeftServerConfig: Sendable {
     public var host: String = "127.0.0.1"
     /// Port to listen on; 0 picks a free one. Default 50051.
     public var port: Int = 50051
-    /// Event-loop threads; default one per core.
-    public var threads: Int = System.coreCount
+    /// Event-loop threads; default one per CPU the process may run on (its affinity mask).
+    public var threads: Int = AvailableCPUs.count
     /// HTTP/2 and gRPC transport limits.
     public var transport: GRPCServerConfig = .defaults
     /// After SIGTERM, how long to keep serving with health NOT_SERVING before the GOAWAY sequence, so that

@@ -8,7 +8,7 @@ struct WeftdOptions: ParsableArguments {
     @Option(help: "Write the bound port to this file once the server accepts connections.")
     var portFile: String?
 
-    @Option(help: "Event-loop threads (env WEFT_THREADS; default: one per core).")
+    @Option(help: "Event-loop threads (env WEFT_THREADS; default: one per CPU in the process affinity mask).")
     var threads: Int?
 
     @Option(help: "Largest request message in bytes (env WEFT_MAX_MESSAGE_SIZE; default 4194304).")
