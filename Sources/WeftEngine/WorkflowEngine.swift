@@ -28,6 +28,7 @@ public final class WorkflowEngine: Sendable {
     private let eventLog: any EventLog
     private let clock: EngineClock
     private let cache: (any ResultCache)?
+    private let observer: any EngineObserver
     private let makeID: @Sendable () -> String
     private let state = Mutex(State())
     private let queue: AsyncStream<WorkflowRun>
@@ -36,9 +37,11 @@ public final class WorkflowEngine: Sendable {
     public init(
         config: EngineConfig = .defaults, executors: ExecutorRegistry, eventLog: any EventLog,
         cache: (any ResultCache)? = nil, clock: EngineClock = .live,
-        makeID: @escaping @Sendable () -> String = WorkflowEngine.randomID
+        makeID: @escaping @Sendable () -> String = WorkflowEngine.randomID,
+        observer: any EngineObserver = NoEngineObserver()
     ) {
         self.cache = cache
+        self.observer = observer
         self.config = config
         self.executors = executors
         self.eventLog = eventLog
@@ -51,7 +54,7 @@ public final class WorkflowEngine: Sendable {
     /// terminal event) and awaited.
     public func run() async {
         let environment = WorkflowRun.Environment(
-            config: config, executors: executors, eventLog: eventLog, clock: clock, cache: cache)
+            config: config, executors: executors, eventLog: eventLog, clock: clock, cache: cache, observer: observer)
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for await run in queue {
@@ -123,12 +126,14 @@ public final class WorkflowEngine: Sendable {
             await abandonHistory(id, reason: "duplicate of \(existingID) (same request_id)")
             return Submission(workflowID: existingID, plan: plan, deduplicated: true)
         case .new(let run):
+            observer.workflowAccepted(workflowID: id, taskCount: graph.count)
             if case .terminated = queueInput.yield(run) {
                 // The engine stopped between admission and hand-over: end the workflow here, visibly.
                 run.record.finish(status: .cancelled, at: clock.unixMilliseconds())
                 _ = try? await eventLog.append(
                     workflowID: id, timeUnixMs: clock.unixMilliseconds(), progress: run.record.snapshot().progress,
                     payload: .workflowCancelled(reason: "the server is shutting down"))
+                observer.workflowFinished(workflowID: id, status: .cancelled, duration: .zero)
                 finished(id)
             }
             return Submission(workflowID: id, plan: plan, deduplicated: false)

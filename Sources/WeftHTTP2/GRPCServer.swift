@@ -1,6 +1,7 @@
 public import Logging
 public import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 public import WeftRPC
 
@@ -20,6 +21,7 @@ public final class GRPCServer: Sendable {
     private let ownsGroup: Bool
     private let registry = ConnectionRegistry()
     private let listener = Mutex<(any Channel)?>(nil)
+    private let tls: TLSContextStore?
 
     /// Creates a server. With no `group`, it runs one event loop per core and shuts them down on ``close()``.
     public init(
@@ -29,6 +31,7 @@ public final class GRPCServer: Sendable {
         self.router = router
         self.config = config
         self.logger = logger
+        tls = config.tls.map(TLSContextStore.init(settings:))
         if let group {
             self.group = group
             ownsGroup = false
@@ -45,6 +48,9 @@ public final class GRPCServer: Sendable {
         let config = config
         let logger = logger
         let registry = registry
+        let tls = tls
+        // Load the files before listening, so that a bad certificate fails the start rather than each handshake.
+        _ = try tls?.context()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -52,6 +58,10 @@ public final class GRPCServer: Sendable {
             .childChannelOption(.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // The context current now stays with this connection across later reloads.
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.context()))
+                    }
                     try channel.pipeline.syncOperations.addHandler(
                         GRPCServerConnectionHandler(router: router, config: config, logger: logger, registry: registry))
                 }
@@ -63,6 +73,14 @@ public final class GRPCServer: Sendable {
             throw RPCError(code: .internal, message: "the listening socket has no local address")
         }
         return address
+    }
+
+    /// Reads the TLS certificate, key and client CA files again; new connections use them, open ones keep theirs.
+    /// - Throws: ``TLSSetupError`` when a file is unreadable or the files do not make a context (the previous
+    ///   context stays in use), or when the server was configured without TLS.
+    public func reloadTLS() throws {
+        guard let tls else { throw TLSSetupError(message: "TLS is not configured") }
+        try tls.reload()
     }
 
     /// The number of open connections.

@@ -24,6 +24,10 @@ public struct GRPCServerConfig: Sendable {
     public var streamResetRatePerSecond: Int = 100
     /// After the GOAWAY shutdown notice, how long to wait for the PING ACK before the final GOAWAY. Default 1 s.
     public var goawayNoticeTimeout: Duration = .seconds(1)
+    /// The gRPC server metrics (``ServerMetrics``); `nil`: off, at no cost. Default `nil`.
+    public var metrics: ServerMetrics?
+    /// TLS on the port (ALPN `h2`, TLS 1.2+, optional mTLS); `nil`: plaintext h2c. Default `nil`.
+    public var tls: TLSSettings?
 
     public init() {}
 

@@ -8,6 +8,8 @@ import WeftRedis
 import WeftMessages
 import WeftRPC
 import Foundation
+import Metrics
+import UnixSignals
 
 /// The Weft server as one `Service`: binds the gRPC port, serves until graceful shutdown, then drains.
 ///
@@ -26,6 +28,8 @@ public final class WeftServer: Service {
     private let cacheRunner: (@Sendable () async throws -> Void)?
     private let redis: (client: RedisClient, subscriber: RedisSubscriber)?
     private let server: GRPCServer
+    /// Checks bearer tokens when `config.auth` is set; its token file is re-read on SIGHUP.
+    private let authenticator: Authenticator?
     private let onBound: @Sendable (SocketAddress) -> Void
 
     /// Builds the router with every service. `onBound` runs once the port is accepting connections.
@@ -43,9 +47,12 @@ public final class WeftServer: Service {
         let cacheParts = try Self.makeCache(config, logger: logger)
         cacheRunner = cacheParts.runner
         redis = cacheParts.redis
+        // Metrics are measured only when they are exported (`--metrics-listen`); logs always.
+        let telemetry = EngineTelemetry(
+            logger: logger, factory: config.metrics == nil ? nil : MetricsSystem.factory)
         engine = WorkflowEngine(
             config: config.engine, executors: executors, eventLog: InMemoryEventLog(config: config.engine),
-            cache: cacheParts.cache, clock: clock)
+            cache: cacheParts.cache, clock: clock, observer: telemetry)
         var services: [any RPCService] = [
             WorkflowService(engine: engine), UnimplementedService.workerService, HealthService(registry: health),
         ]
@@ -53,11 +60,17 @@ public final class WeftServer: Service {
         let index = try DescriptorIndex(fileDescriptorSet: EmbeddedDescriptorSet.bytes)
         let names = services.map(\.serviceName) + ReflectionService.Version.allCases.map(\.serviceName)
         services += ReflectionService.allVersions(index: index, serviceNames: names)
+        authenticator = try config.auth.map {
+            try Authenticator(settings: $0, reflectionServices: ReflectionService.Version.allCases.map(\.serviceName))
+        }
+        if let authenticator { services = services.map(authenticator.protect) }
         for service in [WorkflowService.name, UnimplementedService.workerService.serviceName] {
             health.setStatus(.serving, for: service)
         }
+        var transport = config.transport
+        if config.metrics != nil && transport.metrics == nil { transport.metrics = ServerMetrics() }
         server = GRPCServer(
-            router: ServiceRouter(services: services), config: config.transport, logger: logger,
+            router: ServiceRouter(services: services), config: transport, logger: logger,
             threads: config.threads)
     }
 
@@ -110,6 +123,23 @@ public final class WeftServer: Service {
                 group.addTask {
                     // Cancelled with the group at shutdown; a Redis outage inside it is retried by the store.
                     try? await cacheRunner()
+                }
+            }
+            if config.transport.tls != nil || authenticator != nil {
+                // Trapped before the port is announced, so an early SIGHUP reloads rather than kills.
+                let hangups = await UnixSignalsSequence(trapping: .sighup)
+                let (server, tls, authenticator, logger) = (server, config.transport.tls != nil, authenticator, logger)
+                group.addTask {
+                    await Self.reloadOnHangup(
+                        hangups, server: server, tls: tls, authenticator: authenticator, logger: logger)
+                }
+            }
+            if let metrics = config.metrics {
+                let logger = logger
+                group.addTask {
+                    try await MetricsServer(registry: metrics.registry).run(host: metrics.host, port: metrics.port) {
+                        logger.info("metrics on http://\($0)/metrics", metadata: ["address": "\($0)"])
+                    }
                 }
             }
             let address = try await server.bind(host: config.host, port: config.port)

@@ -27,6 +27,12 @@ public struct WeftServerConfig: Sendable {
     /// `REDIS_URL`: with it, cache entries live in Redis (shared by every weftd on it, surviving restarts);
     /// `nil`: the embedded in-memory mode.
     public var redisURL: String?
+    /// The Prometheus scrape endpoint (`--metrics-listen`); `nil`: no endpoint and no gRPC or engine metrics.
+    /// Default `nil`.
+    public var metrics: MetricsSettings?
+    /// Bearer-token authentication (`--auth-tokens`); `nil`: every call is served without credentials. Default `nil`.
+    /// TLS is ``GRPCServerConfig/tls`` in ``transport``.
+    public var auth: AuthSettings?
 
     public init() {}
 

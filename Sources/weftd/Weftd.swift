@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import NIOCore
 import ServiceLifecycle
 import WeftServer
@@ -14,15 +16,33 @@ struct Weftd: AsyncParsableCommand {
         discussion: "Every option also has an environment variable (named in its help); see the README.")
 
     @OptionGroup var options: WeftdOptions
+    @OptionGroup var observability: WeftdObservabilityOptions
+    @OptionGroup var security: SecurityOptions
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let config = try WeftdConfiguration(options: options, environment: environment).make()
+        var config = try WeftdConfiguration(options: options, environment: environment).make()
+        try WeftdConfiguration.applySecurity(security, environment: environment, to: &config)
         let level = Logger.Level(rawValue: options.logLevel ?? environment["WEFT_LOG_LEVEL"] ?? "info") ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch try observability.format(environment: environment) {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+        if let (host, port) = try observability.metricsAddress(environment: environment) {
+            // Before anything creates a metric: objects made earlier stay on the no-op factory.
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+            config.metrics = MetricsSettings(host: host, port: port, registry: registry)
         }
         let logger = Logger(label: "weftd")
         let portFile = options.portFile

@@ -22,6 +22,7 @@ final class WorkflowRun: Sendable {
         let eventLog: any EventLog
         let clock: EngineClock
         let cache: (any ResultCache)?
+        let observer: any EngineObserver
     }
 
     let record: WorkflowRecord
@@ -107,15 +108,19 @@ final class WorkflowRun: Sendable {
             if !scheduler.isFinished {
                 await cancelPending()
                 let now = environment.clock.unixMilliseconds()
-                record.update { state in
+                let swept = record.update { state in
+                    var swept: [String] = []
                     for index in state.tasks.indices where state.tasks[index].status == .running
                         || state.tasks[index].status == .retrying
                     {
+                        swept.append(state.tasks[index].taskID)
                         state.tasks[index].status = .cancelled
                         state.tasks[index].finishedUnixMs = now
                         state.completedCount += 1
                     }
+                    return swept
                 }
+                for taskID in swept { taskFinished(taskID, .cancelled) }
             }
             await finish()
         }
@@ -143,6 +148,7 @@ final class WorkflowRun: Sendable {
                         state.tasks[task].error = reason
                         state.completedCount += 1
                     }
+                    taskFinished(scheduler.graph.tasks[task].id, .skipped)
                     await append(.taskSkipped(taskID: scheduler.graph.tasks[task].id, reason: reason))
                 }
             }
@@ -241,10 +247,14 @@ final class WorkflowRun: Sendable {
                     state.tasks[index].attempt = attempt
                     if attempt == 1 { state.tasks[index].startedUnixMs = now }
                 }
+                environment.observer.attemptStarted(workflowID: record.workflowID, taskID: taskID, attempt: attempt)
                 await append(.taskStarted(taskID: taskID, attempt: attempt, executor: scheduler.graph.tasks[index].executor))
             case .heartbeat(let attempt, let details):
                 await append(.taskHeartbeat(taskID: taskID, attempt: attempt, details: details))
             case .attemptFailed(let attempt, let failure, let retryIn):
+                environment.observer.attemptFailed(
+                    workflowID: record.workflowID, taskID: taskID, attempt: attempt, failure: failure,
+                    willRetry: retryIn != nil)
                 // A final failure is announced by `failedForGood`, once the progress counts include it.
                 guard let retryIn else { return }
                 record.update { state in
@@ -301,6 +311,7 @@ final class WorkflowRun: Sendable {
                     state.runningCount -= 1
                     state.completedCount += 1
                 }
+                taskFinished(taskID, .completed)
                 await append(.taskCompleted(streamed(result)))
                 await apply(events, group: &group, inbox: inbox)
             case .failed(let failure, let attempt):
@@ -312,6 +323,7 @@ final class WorkflowRun: Sendable {
                     state.runningCount -= 1
                     state.completedCount += 1
                 }
+                taskFinished(taskID, .cancelled)
                 // The scheduler counts the task as ended; a cancelled task's dependents were cancelled with it.
                 _ = scheduler.failed(index)
             }
@@ -333,6 +345,7 @@ final class WorkflowRun: Sendable {
                 state.runningCount -= 1
                 state.completedCount += 1
             }
+            taskFinished(taskID, .failed)
             await append(.taskFailed(
                 taskID: taskID, attempt: attempt, error: failure.message, errorType: failure.type, willRetry: false,
                 retryIn: .zero))
@@ -363,13 +376,21 @@ final class WorkflowRun: Sendable {
         private mutating func cancelPending() async {
             let pending = scheduler.cancelAll()
             let now = environment.clock.unixMilliseconds()
-            record.update { state in
+            let cancelled = record.update { state in
+                var cancelled: [String] = []
                 for index in pending where !state.tasks[index].status.isFinal {
+                    cancelled.append(state.tasks[index].taskID)
                     state.tasks[index].status = .cancelled
                     state.tasks[index].finishedUnixMs = now
                     state.completedCount += 1
                 }
+                return cancelled
             }
+            for taskID in cancelled { taskFinished(taskID, .cancelled) }
+        }
+
+        private func taskFinished(_ taskID: String, _ status: TaskStatus) {
+            environment.observer.taskFinished(workflowID: record.workflowID, taskID: taskID, status: status)
         }
 
         // MARK: Events
@@ -418,6 +439,8 @@ final class WorkflowRun: Sendable {
             // The snapshot turns final (naming the terminal event's sequence) before that event is appended, so a
             // watcher that sees the end finds the final snapshot in Get.
             record.finish(status: status, at: now)
+            environment.observer.workflowFinished(
+                workflowID: record.workflowID, status: status, duration: environment.clock.now() - started)
             await append(payload)
         }
     }

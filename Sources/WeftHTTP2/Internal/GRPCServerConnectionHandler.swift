@@ -43,12 +43,15 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
     private var peer = ""
     private var registrationID: Int?
     private var goawayTimer: Scheduled<Void>?
+    /// `nil` when metrics are off: every hook below is then one nil check.
+    private var metrics: ConnectionMetrics?
 
     init(router: ServiceRouter, config: GRPCServerConfig, logger: Logger, registry: ConnectionRegistry) {
         self.router = router
         self.config = config
         self.logger = logger
         self.registry = registry
+        metrics = config.metrics.map { ConnectionMetrics(server: $0) }
     }
 
     // MARK: Channel events
@@ -71,6 +74,7 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         registrationID = registry.add(
             eventLoop: context.eventLoop, shutdown: { bound.value.beginGracefulShutdown() },
             forceClose: { bound.value.forceClose() })
+        metrics?.server.connectionsOpen.increment()
         // The server's SETTINGS must be the first frame on the wire (grpc-go clients wait for it).
         flush()
     }
@@ -88,6 +92,7 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
                 logger.debug("closing connection: not HTTP/2", metadata: ["peer": "\(peer)"])
             } else {
                 logger.info("closing connection: \(error)", metadata: ["peer": "\(peer)"])
+                metrics?.goaway(error.isFlooded ? .flood : .protocol)
             }
             fatalSessionError(context: context)
             return
@@ -100,10 +105,17 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
 
     func channelInactive(context: ChannelHandlerContext) {
         let error = RPCError(code: .cancelled, message: "the connection was closed")
-        for stream in streams.values { abandon(stream, error: error) }
+        for stream in streams.values {
+            metrics?.handled(stream: stream, code: .cancelled)
+            abandon(stream, error: error)
+        }
+        metrics?.publish()
         streams.removeAll()
         goawayTimer?.cancel()
-        if let registrationID { registry.remove(registrationID) }
+        if let registrationID {
+            registry.remove(registrationID)
+            metrics?.server.connectionsOpen.decrement()
+        }
         registrationID = nil
         context.fireChannelInactive()
     }
@@ -121,6 +133,7 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
 
     /// Sends what nghttp2 has queued; closes the connection once a drain has nothing left to wait for.
     func flush() {
+        metrics?.publish()
         guard let context else { return }
         guard output.flush(session, to: context) else {
             context.close(promise: nil)
@@ -128,6 +141,10 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         }
         // nghttp2 queued its own closing GOAWAY (flood, rate limit, protocol error) and it is now sent.
         if !session.wantsRead && !session.wantsWrite {
+            if lifecycle == .active, let resets = metrics?.clientResets {
+                // nghttp2 ends a connection on its own, without a feed error, when the reset rate limit trips.
+                metrics?.goaway(resets >= config.streamResetBurst ? .rapidReset : .protocol)
+            }
             context.close(promise: nil)
             return
         }
@@ -146,6 +163,7 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
     func beginGracefulShutdown() {
         guard lifecycle == .active, let context else { return }
         lifecycle = .notified
+        metrics?.goaway(.drain)
         session.submitShutdownNotice()
         session.submitPing()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -169,8 +187,11 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         for stream in streams.values where !stream.finished {
             stream.finished = true
             session.submitReset(streamID: stream.id, code: .cancel)
+            metrics?.reset(.shutdown)
+            metrics?.handled(stream: stream, code: .cancelled)
         }
         if lifecycle != .closing {
+            metrics?.goaway(.drain)
             lifecycle = .closing
             session.submitGoaway(code: .noError)
         }
@@ -219,6 +240,7 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
             return
         case .success(let route):
             stream.route = route
+            metrics?.started(stream: stream, path: stream.head.path, descriptor: route.descriptor)
         }
         guard let compression = MessageCompression(header: stream.head.encoding) else {
             reject(
@@ -237,6 +259,8 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
             // Nothing was processed, so the client may retry it transparently.
             stream.finished = true
             session.submitReset(streamID: streamID, code: .refusedStream)
+            metrics?.reset(.refused)
+            metrics?.handled(stream: stream, code: .unavailable)
             return
         }
         if let timeout = stream.head.timeout {
@@ -362,6 +386,10 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         guard let stream = streams.removeValue(forKey: streamID) else { return }
         if stream.heldBytes > 0 { session.consumeConnection(count: stream.heldBytes) }
         let byClient = !stream.finished
+        if byClient, metrics != nil {
+            metrics?.reset(.client)
+            metrics?.handled(stream: stream, code: .cancelled)
+        }
         let error = errorCode == HTTP2ErrorCode.noError.rawValue && !byClient
             ? RPCError(code: .cancelled, message: "the stream was closed")
             : RPCError(code: .cancelled, message: "the client cancelled the call")
@@ -424,10 +452,11 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         trailersOnly(
             stream,
             fields: [(":status", "\(httpStatus)"), ("content-type", "application/grpc")] + extraHeaders
-                + statusFields(error))
+                + statusFields(error), code: error.code)
     }
 
-    private func trailersOnly(_ stream: ServerStream, fields: [(name: String, value: String)]) {
+    private func trailersOnly(_ stream: ServerStream, fields: [(name: String, value: String)], code: StatusCode = .ok) {
+        metrics?.handled(stream: stream, code: code)
         stream.finished = true
         stream.deadlineTimer?.cancel()
         session.submitResponse(streamID: stream.id, headers: HeaderBlock(fields), withBody: false)
@@ -441,7 +470,7 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         stream.inbound?.fail(error)
         stream.outbound?.close(error)
         if stream.responseStarted {
-            finish(stream, trailers: HeaderBlock(statusFields(error)))
+            finish(stream, trailers: HeaderBlock(statusFields(error)), code: error.code)
         } else {
             reject(stream, error: error)
         }
@@ -462,7 +491,8 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
     }
 
     /// Commits the trailers; the body (if any) drains first.
-    private func finish(_ stream: ServerStream, trailers: HeaderBlock) {
+    private func finish(_ stream: ServerStream, trailers: HeaderBlock, code: StatusCode = .ok) {
+        metrics?.handled(stream: stream, code: code)
         stream.finished = true
         stream.deadlineTimer?.cancel()
         stream.trailers = trailers
@@ -621,6 +651,8 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         if stream.responseStarted {
             stream.finished = true
             session.submitReset(streamID: streamID, code: .cancel)
+            metrics?.reset(.deadline)
+            metrics?.handled(stream: stream, code: .deadlineExceeded)
             flushSoon()
         } else {
             reject(stream, error: error)

@@ -30,6 +30,8 @@ final class ServerStream {
     /// The handler's task, cancelled when the stream goes away.
     var task: Task<Void, Never>?
     var deadlineTimer: Scheduled<Void>?
+    /// The call's method metrics and start time while metrics are on and the call is counted as started.
+    var metricsCall: (method: ConnectionMethodMetrics, start: UInt64)?
 
     /// Response HEADERS were submitted (with a body to follow).
     var responseStarted = false
