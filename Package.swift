@@ -137,7 +137,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "WeftRPCTests", dependencies: ["WeftRPC"], swiftSettings: swiftSettings),
-        .testTarget(name: "WeftEngineTests", dependencies: ["WeftEngine"], swiftSettings: swiftSettings),
+        .testTarget(name: "WeftEngineTests", dependencies: ["WeftEngine", "WeftTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftCacheTests", dependencies: ["WeftCache"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftRedisTests", dependencies: ["WeftRedis", "WeftCache", "WeftEngine"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftCLITests", dependencies: ["WeftCLI", "WeftMessages", "WeftRPC"], swiftSettings: swiftSettings),
@@ -157,6 +157,7 @@ let package = Package(
             name: "WeftServerTests",
             dependencies: [
                 "WeftServer", "WeftHTTP2", "WeftMessages", "WeftRPC", "WeftTestSupport", "WeftEngine", "WeftCache",
+                "WeftCLI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import WeftTestSupport
 
 @testable import WeftEngine
 
@@ -50,7 +51,7 @@ struct InMemoryEventLogTests {
         let watcher = Task { try await collect(stream) }
         for i in 3...4 { try log.appendHeartbeat("w", i) }
         try log.appendTerminal("w")
-        let events = try await withTimeLimit { try await watcher.value }
+        let events = try await withTimeout { try await watcher.value }
         #expect(events.map(\.sequence) == [1, 2, 3, 4, 5])
         #expect(events.last?.payload.isTerminal == true)
         #expect(log.watcherCount(workflowID: "w") == 0)
@@ -79,8 +80,8 @@ struct InMemoryEventLogTests {
         let beyondEvents = Task { try await collect(beyondTheEnd) }
         for i in 2...5 { try log.appendHeartbeat("w", i) }
         try log.appendTerminal("w")
-        #expect(try await withTimeLimit { try await aheadEvents.value }.map(\.sequence) == [4, 5, 6])
-        #expect(try await withTimeLimit { try await beyondEvents.value }.isEmpty)
+        #expect(try await withTimeout { try await aheadEvents.value }.map(\.sequence) == [4, 5, 6])
+        #expect(try await withTimeout { try await beyondEvents.value }.isEmpty)
     }
 
     @Test("an unknown workflow is NOT_FOUND; a second create is INTERNAL")
@@ -119,7 +120,7 @@ struct InMemoryEventLogTests {
         let perAppender = 250
         let streams = try (0..<50).map { _ in try log.watch(workflowID: "w", afterSequence: 0) }
 
-        let results = try await withTimeLimit(.seconds(60)) {
+        let results = try await withTimeout(.seconds(60)) {
             try await withThrowingTaskGroup(of: [WorkflowEvent]?.self) { group in
                 for stream in streams {
                     group.addTask { try await collect(stream) }
@@ -174,7 +175,7 @@ struct InMemoryEventLogTests {
             return events
         }
 
-        try await withTimeLimit {
+        try await withTimeout {
             var slow = try log.watch(workflowID: "w", afterSequence: 0).makeAsyncIterator()
             for expected in UInt64(1)...3 {
                 #expect(try await slow.next()?.sequence == expected)
@@ -201,8 +202,8 @@ struct InMemoryEventLogTests {
         }
 
         let expected = Array(UInt64(1)...44)
-        #expect(try await withTimeLimit { try await fastEvents.value }.map(\.sequence) == expected)
-        let resumed = try await withTimeLimit { try await collect(log.watch(workflowID: "w", afterSequence: 3)) }
+        #expect(try await withTimeout { try await fastEvents.value }.map(\.sequence) == expected)
+        let resumed = try await withTimeout { try await collect(log.watch(workflowID: "w", afterSequence: 3)) }
         #expect(resumed.map(\.sequence) == Array(expected.dropFirst(3)))
         #expect(log.watcherCount(workflowID: "w") == 0)
     }
@@ -215,13 +216,13 @@ struct InMemoryEventLogTests {
         let replaying = try log.watch(workflowID: "w", afterSequence: 0)
         let idle = try log.watch(workflowID: "w", afterSequence: 50)
         for i in 51...55 { try log.appendHeartbeat("w", i) }
-        let idleEvents = try await withTimeLimit { try await collect(idle, count: 5) }
-        let replayed = try await withTimeLimit { try await collect(replaying, count: 55) }
+        let idleEvents = try await withTimeout { try await collect(idle, count: 5) }
+        let replayed = try await withTimeout { try await collect(replaying, count: 55) }
         #expect(idleEvents.map(\.sequence) == Array(51...55))
         #expect(replayed.map(\.sequence) == Array(1...55))
         try log.appendTerminal("w")
-        #expect(try await withTimeLimit { try await collect(idle) }.map(\.sequence) == [56])
-        #expect(try await withTimeLimit { try await collect(replaying) }.map(\.sequence) == [56])
+        #expect(try await withTimeout { try await collect(idle) }.map(\.sequence) == [56])
+        #expect(try await withTimeout { try await collect(replaying) }.map(\.sequence) == [56])
     }
 
     @Test("a finished workflow is forgotten after the retention time; a running one never is")
@@ -285,7 +286,7 @@ struct InMemoryEventLogTests {
         try log.create(workflowID: "x")
         try log.appendTerminal("x")
         #expect(log.lastSequence(workflowID: "w") == nil)
-        #expect(try await withTimeLimit { try await collect(stream) }.map(\.sequence) == [1, 2, 3, 4])
+        #expect(try await withTimeout { try await collect(stream) }.map(\.sequence) == [1, 2, 3, 4])
     }
 
     @Test("cancelling the consumer ends its stream, and a dropped stream unregisters its watcher")
@@ -297,7 +298,7 @@ struct InMemoryEventLogTests {
         // Give the consumer time to park; cancelling before it parks must end the stream just the same.
         try await Task.sleep(for: .milliseconds(20))
         consumer.cancel()
-        #expect(try await withTimeLimit { try await consumer.value }.isEmpty)
+        #expect(try await withTimeout { try await consumer.value }.isEmpty)
         #expect(log.watcherCount(workflowID: "w") == 0)
 
         do {
@@ -315,7 +316,7 @@ struct InMemoryEventLogTests {
         try log.create(workflowID: "w")
         let appends = 1000
 
-        let results = try await withTimeLimit(.seconds(60)) {
+        let results = try await withTimeout(.seconds(60)) {
             try await withThrowingTaskGroup(of: (UInt64, [WorkflowEvent])?.self) { group in
                 group.addTask {
                     try await withThrowingTaskGroup(of: Void.self) { appending in
@@ -404,29 +405,6 @@ private func collect(
         if events.count == count { break }
     }
     return events
-}
-
-private struct TimeLimitExceeded: Error, CustomStringConvertible {
-    var limit: Duration
-    var description: String { "did not finish within \(limit)" }
-}
-
-/// Runs `body`, failing (and cancelling it) if it takes longer than `limit`, so a bug fails a test instead of
-/// hanging the run.
-private func withTimeLimit<T: Sendable>(
-    _ limit: Duration = .seconds(10),
-    _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next() ?? nil else { throw TimeLimitExceeded(limit: limit) }
-        return result
-    }
 }
 
 /// A clock that moves only when told to.

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import WeftCLI
 import WeftEngine
 import WeftHTTP2
 import WeftMessages
@@ -75,20 +76,7 @@ struct WorkflowEndToEndTests {
     }
 
     static func kind(_ event: Weft_V1_WorkflowEvent) -> String {
-        switch event.payload {
-        case .workflowAccepted: "workflow_accepted"
-        case .batchStarted: "batch_started"
-        case .taskStarted: "task_started"
-        case .taskHeartbeat: "task_heartbeat"
-        case .taskCompleted: "task_completed"
-        case .taskFailed: "task_failed"
-        case .taskSkipped: "task_skipped"
-        case .batchCompleted: "batch_completed"
-        case .workflowCompleted: "workflow_completed"
-        case .workflowFailed: "workflow_failed"
-        case .workflowCancelled: "workflow_cancelled"
-        case nil: "(none)"
-        }
+        EventLine.kind(of: event)
     }
 
     static func describe(_ events: [Weft_V1_WorkflowEvent]) -> String {

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+import WeftTestSupport
 import WeftEngine
 
 /// A ``WorkflowEngine`` on a ``ManualClock``, for tests of its runtime behaviour in virtual time.
@@ -177,37 +178,17 @@ func milliseconds(_ duration: Duration) -> Int64 {
     duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
 }
 
-/// A wait in a test that did not end in time.
-struct DeadlineExceeded: Error, CustomStringConvertible {
-    var what: String
-    var limit: Duration
-    var description: String { "\(what): did not happen within \(limit) (real time)" }
-}
-
-/// Runs `body`, failing with ``DeadlineExceeded`` (and cancelling it) after `limit` of real time, so a bug fails the
-/// test instead of hanging it.
+/// Runs `body`, failing (and cancelling it) after `limit` of real time: the shared ``withTimeout`` with this
+/// target's argument order.
 func withDeadline<T: Sendable>(
     _ what: String, limit: Duration = .seconds(10), _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next() ?? nil else { throw DeadlineExceeded(what: what, limit: limit) }
-        return result
-    }
+    try await withTimeout(limit, what, body)
 }
 
-/// Polls `condition` until it holds, failing with ``DeadlineExceeded`` after `limit` of real time.
+/// Polls `condition` until it holds, failing after `limit` of real time (the shared ``waitUntil``).
 func eventually(
     _ what: String, limit: Duration = .seconds(10), _ condition: @Sendable () -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now.advanced(by: limit)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw DeadlineExceeded(what: what, limit: limit) }
-        try await Task.sleep(for: .milliseconds(1))
-    }
+    try await waitUntil(what, within: limit, condition)
 }
