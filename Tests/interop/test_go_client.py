@@ -158,7 +158,7 @@ def test_go_example_exits_2_when_no_server_answers(go_build: GoBuild) -> None:
 
 def test_go_watch_package_tests_pass_against_weftd(go_build: GoBuild, weftd_address: str) -> None:
     """weft/watch's go tests: line format, resume after a dropped connection (through a cutting proxy to this
-    weftd), NOT_FOUND not retried, a sequence gap refused."""
+    weftd), NOT_FOUND and the handler's own error not retried, a sequence gap refused."""
     result = subprocess.run([str(go_build.watch_tests), "-test.v", "-test.count=1"],
                             env={**go_build.env, "WEFT_ADDRESS": weftd_address}, cwd=go_build.watch_tests.parent,
                             capture_output=True, text=True, timeout=RUN_TIMEOUT)
@@ -169,6 +169,7 @@ def test_go_watch_package_tests_pass_against_weftd(go_build: GoBuild, weftd_addr
     assert passed == {
         "TestFollowResumesAfterTheConnectionDropsWithoutLosingOrRepeatingEvents",
         "TestFollowEndsAtOnceOnNotFound",
+        "TestFollowReturnsTheHandlersErrorWithoutResuming",
         "TestFollowRefusesASequenceGap",
         "TestLineFormatsEachKindLikeTheCLI",
         "TestOnlyWorkflowEndingEventsAreTerminal",

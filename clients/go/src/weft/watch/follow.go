@@ -53,6 +53,9 @@ func Follow(ctx context.Context, client weftv1.WorkflowServiceClient, workflowID
 	resumes := 0
 	for {
 		terminal, delivered, err := followOnce(ctx, client, workflowID, &last, resumes > 0, onEvent)
+		if h, ok := err.(handlerError); ok {
+			return nil, h.err
+		}
 		if terminal != nil || !resumable(err) {
 			return terminal, err
 		}
@@ -105,13 +108,19 @@ func followOnce(ctx context.Context, client weftv1.WorkflowServiceClient, workfl
 		*last = ev.GetSequence()
 		delivered = true
 		if err := onEvent(ev); err != nil {
-			return nil, delivered, err
+			return nil, delivered, handlerError{err}
 		}
 		if IsTerminal(ev) {
 			return ev, delivered, nil
 		}
 	}
 }
+
+// handlerError marks onEvent's error, which Follow returns as is and never resumes on, even when it is itself
+// a gRPC UNAVAILABLE status.
+type handlerError struct{ err error }
+
+func (h handlerError) Error() string { return h.err.Error() }
 
 // resumable: the stream ended OK without the terminal event, or broke with UNAVAILABLE.
 func resumable(err error) bool {

@@ -156,6 +156,30 @@ func TestFollowEndsAtOnceOnNotFound(t *testing.T) {
 	}
 }
 
+func TestFollowReturnsTheHandlersErrorWithoutResuming(t *testing.T) {
+	client := weftv1.NewWorkflowServiceClient(dial(t, weftdAddress(t)))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	submitted, err := client.SubmitWorkflow(ctx, &weftv1.SubmitWorkflowRequest{
+		Tasks: []*weftv1.TaskSpec{{Id: "only", Executor: "sim", Input: `{"duration_ms": 50}`}},
+	})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	stop := status.Error(codes.Unavailable, "the handler's own UNAVAILABLE") // must not be taken for a dropped stream
+	calls := 0
+	terminal, err := Follow(ctx, client, submitted.GetWorkflowId(), Options{}, func(*weftv1.WorkflowEvent) error {
+		calls++
+		return stop
+	})
+	if err != stop || terminal != nil {
+		t.Fatalf("Follow: (%v, %v), want (nil, the handler's error)", terminal, err)
+	}
+	if calls != 1 {
+		t.Fatalf("handler called %d times, want 1 (no resume after its error)", calls)
+	}
+}
+
 // gappyServer skips sequence 3. weftd never does; this stand-in exists because only a misbehaving server can
 // show that Follow refuses a gap instead of silently losing an event.
 type gappyServer struct {
