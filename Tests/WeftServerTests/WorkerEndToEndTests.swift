@@ -38,7 +38,7 @@ struct WorkerEndToEndTests {
     }
 
     static func polling(_ client: GRPCClient, _ queue: String = "q") async throws -> Weft_V1_ActivityTask {
-        try await withTimeout(.seconds(10), "polling \(queue)") {
+        try await withTimeout(.seconds(30), "polling \(queue)") {
             while true {
                 let response = try await client.unary(
                     poll, Weft_V1_PollActivityRequest(queue: queue, workerID: "swift", identity: "test"),
@@ -51,6 +51,17 @@ struct WorkerEndToEndTests {
     static func completing(_ client: GRPCClient, _ token: [UInt8], result: String) async throws {
         _ = try await client.unary(
             complete, Weft_V1_CompleteActivityRequest(taskToken: token, outcome: .result(result)),
+            as: Weft_V1_CompleteActivityResponse.self)
+    }
+
+    static func failing(_ client: GRPCClient, _ token: [UInt8], _ message: String, type: String, retryable: Bool)
+        async throws
+    {
+        _ = try await client.unary(
+            complete,
+            Weft_V1_CompleteActivityRequest(
+                taskToken: token,
+                outcome: .failure(Weft_V1_ActivityFailure(message: message, retryable: retryable, type: type))),
             as: Weft_V1_CompleteActivityResponse.self)
     }
 
@@ -103,12 +114,7 @@ struct WorkerEndToEndTests {
             let id = try await Self.submit(client, [Self.queued("a", attempts: 3)])
             let first = try await Self.polling(client)
             _ = try await Self.beating(client, first.taskToken, "step 3 of 5")
-            _ = try await client.unary(
-                Self.complete,
-                Weft_V1_CompleteActivityRequest(
-                    taskToken: first.taskToken,
-                    outcome: .failure(Weft_V1_ActivityFailure(message: "disk full", retryable: true, type: "OSError"))),
-                as: Weft_V1_CompleteActivityResponse.self)
+            try await Self.failing(client, first.taskToken, "disk full", type: "OSError", retryable: true)
             let second = try await Self.polling(client)
             #expect(second.attempt == 2)
             #expect(second.heartbeatDetails == "step 3 of 5")
@@ -126,12 +132,7 @@ struct WorkerEndToEndTests {
         try await withWorkerTestServer(brokerConfig: Self.shortPolls) { client, _, _ in
             let id = try await Self.submit(client, [Self.queued("a", attempts: 3)])
             let first = try await Self.polling(client)
-            _ = try await client.unary(
-                Self.complete,
-                Weft_V1_CompleteActivityRequest(
-                    taskToken: first.taskToken,
-                    outcome: .failure(Weft_V1_ActivityFailure(message: "bad input", retryable: false, type: "ValueError"))),
-                as: Weft_V1_CompleteActivityResponse.self)
+            try await Self.failing(client, first.taskToken, "bad input", type: "ValueError", retryable: false)
             let events = try await E2E.watching(client, id)
             #expect(E2E.kind(events.last!) == "workflow_failed")
             #expect(events.filter { E2E.kind($0) == "task_started" }.count == 1)

@@ -20,18 +20,8 @@ public func withWorkerTestServer<T: Sendable>(
         config: engineConfig,
         executors: ExecutorRegistry(sim: SimExecutor(clock: clock), exec: nil, broker: broker),
         eventLog: InMemoryEventLog(config: engineConfig), clock: clock)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            await engine.run()
-            return nil
-        }
-        defer { engine.shutdown(reason: "the test is over") }
-        let services: [any RPCService] = [WorkflowService(engine: engine), WorkerService(broker: broker)]
-        let result = try await withTestServer(services: services) { client, _, _ in
-            try await body(client, engine, broker)
-        }
-        engine.shutdown(reason: "the test is over")
-        while try await group.next() != nil {}
-        return result
+    let services: [any RPCService] = [WorkflowService(engine: engine), WorkerService(broker: broker)]
+    return try await withRunningEngine(engine, services: services) { client, _ in
+        try await body(client, engine, broker)
     }
 }

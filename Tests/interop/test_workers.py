@@ -321,3 +321,33 @@ def test_example_worker_renders_files(server: WeftdProcess, tmp_path: Path) -> N
         worker.send_signal(signal.SIGINT)
         worker.wait(timeout=15)
         log.close()
+
+
+def test_async_handler_is_cancelled_with_the_workflow(server: WeftdProcess) -> None:
+    import asyncio
+    import threading
+
+    from weft.worker import Activity, Worker
+
+    started, cancelled = threading.Event(), threading.Event()
+
+    async def handler(activity: Activity) -> str:
+        started.set()
+        try:
+            await asyncio.sleep(120)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "never"
+
+    worker = Worker(server.address, queue="async", handler=handler, slots=1, heartbeat_interval=0.1)
+    worker.start()
+    try:
+        with Client(server.address) as client:
+            workflow_id = client.submit([queued("a", "async")]).workflow_id
+            assert started.wait(WAIT_S)
+            assert client.cancel(workflow_id) == pb.WORKFLOW_STATUS_CANCELLED
+            assert cancelled.wait(10), "the coroutine was not cancelled"
+    finally:
+        worker.stop(timeout=15)
+    assert worker.completed == 0

@@ -44,9 +44,9 @@ struct InMemoryActivityBrokerTests {
     func handOff() async throws {
         let broker = Self.broker()
         let started = Locked(false)
-        try await withTimeout(.seconds(10)) {
+        try await withTimeout(.seconds(30)) {
             async let polled = broker.poll(queue: "q", workerID: "w1", identity: "test", wait: .seconds(30))
-            try await waitUntil("the poll waits") { Self.stats(broker).waitingPollers == 1 }
+            try await waitUntil("the poll waits", within: .seconds(30)) { Self.stats(broker).waitingPollers == 1 }
             async let output = broker.execute(
                 Self.activity("a"), queue: "q",
                 heartbeat: HeartbeatRecorder({ _ in }, started: { started.withLock { $0 = true } }))
@@ -65,11 +65,11 @@ struct InMemoryActivityBrokerTests {
     @Test("Pending activities are polled in FIFO order")
     func fifo() async throws {
         let broker = Self.broker()
-        try await withTimeout(.seconds(10)) {
+        try await withTimeout(.seconds(30)) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for id in ["a", "b", "c"] {
                     group.addTask { _ = try await broker.execute(Self.activity(id), queue: "q", heartbeat: HeartbeatRecorder { _ in }) }
-                    try await waitUntil("\(id) is queued") { Self.stats(broker).pending == ["a", "b", "c"].firstIndex(of: id)! + 1 }
+                    try await waitUntil("\(id) is queued", within: .seconds(30)) { Self.stats(broker).pending == ["a", "b", "c"].firstIndex(of: id)! + 1 }
                 }
                 var order: [String] = []
                 for _ in 0..<3 {
@@ -98,9 +98,9 @@ struct InMemoryActivityBrokerTests {
     func cancelledPoll() async throws {
         let broker = Self.broker()
         let poll = Task { try await broker.poll(queue: "q", workerID: "w", identity: "", wait: .seconds(60)) }
-        try await waitUntil("the poll waits") { Self.stats(broker).waitingPollers == 1 }
+        try await waitUntil("the poll waits", within: .seconds(30)) { Self.stats(broker).waitingPollers == 1 }
         poll.cancel()
-        let result = try await withTimeout(.seconds(5)) { try await poll.value == nil }
+        let result = try await withTimeout(.seconds(30)) { try await poll.value == nil }
         #expect(result)
         #expect(broker.queueStats().isEmpty)
     }
@@ -144,7 +144,7 @@ struct InMemoryActivityBrokerTests {
     func ownerCancellation() async throws {
         let broker = Self.broker()
         let pending = Task { try await broker.execute(Self.activity("p"), queue: "q", heartbeat: HeartbeatRecorder { _ in }) }
-        try await waitUntil("queued") { Self.stats(broker).pending == 1 }
+        try await waitUntil("queued", within: .seconds(30)) { Self.stats(broker).pending == 1 }
         pending.cancel()
         await #expect(throws: CancellationError.self) { try await pending.value }
         #expect(broker.queueStats().isEmpty)
@@ -190,7 +190,7 @@ struct InMemoryActivityBrokerTests {
     func scheduleToStart() async throws {
         let broker = Self.broker { $0.scheduleToStartTimeout = .milliseconds(50) }
         do {
-            _ = try await withTimeout(.seconds(10)) {
+            _ = try await withTimeout(.seconds(30)) {
                 try await broker.execute(Self.activity("a"), queue: "gpu", heartbeat: HeartbeatRecorder { _ in })
             }
             Issue.record("expected a ScheduleToStartTimeout")
@@ -222,7 +222,7 @@ struct InMemoryActivityBrokerTests {
         let owners = (0..<2).map { index in
             Task { try await broker.execute(Self.activity("t\(index)"), queue: "q", heartbeat: HeartbeatRecorder { _ in }) }
         }
-        try await waitUntil("two queued") { Self.stats(broker).pending == 2 }
+        try await waitUntil("two queued", within: .seconds(30)) { Self.stats(broker).pending == 2 }
         do {
             _ = try await broker.execute(Self.activity("t2"), queue: "q", heartbeat: HeartbeatRecorder { _ in })
             Issue.record("expected QueueFull")
@@ -242,7 +242,7 @@ struct InMemoryActivityBrokerTests {
             _ = try await broker.poll(queue: "a b", workerID: "w", identity: "", wait: .zero)
         }
         let other = Task { try await broker.poll(queue: "other", workerID: "w", identity: "", wait: .seconds(30)) }
-        try await waitUntil("a second queue is open") { broker.queueStats().count == 2 }
+        try await waitUntil("a second queue is open", within: .seconds(30)) { broker.queueStats().count == 2 }
         await Self.expectEngineError(.resourceExhausted, containing: "2 queues are in use") {
             _ = try await broker.poll(queue: "third", workerID: "w", identity: "", wait: .zero)
         }
@@ -261,7 +261,7 @@ struct InMemoryActivityBrokerTests {
         let recorder = Recorder()
         let broker = Self.broker(observer: recorder)
         async let output = broker.execute(Self.activity("a"), queue: "q", heartbeat: HeartbeatRecorder { _ in })
-        try await waitUntil("queued") { Self.stats(broker).pending == 1 }
+        try await waitUntil("queued", within: .seconds(30)) { Self.stats(broker).pending == 1 }
         let taken = try #require(try await broker.poll(queue: "q", workerID: "w", identity: "", wait: .seconds(1)))
         try await broker.complete(token: taken.token, outcome: .result("ok"))
         _ = try await output

@@ -355,7 +355,13 @@ class Worker:
             loop = asyncio.get_running_loop()
             task = asyncio.current_task()
             assert task is not None
-            on_cancel.append(lambda: loop.call_soon_threadsafe(task.cancel))
+            def cancel_task() -> None:
+                try:
+                    loop.call_soon_threadsafe(task.cancel)
+                except RuntimeError:  # the loop already closed: the handler has finished
+                    pass
+
+            on_cancel.append(cancel_task)
             if activity.cancelled:
                 raise ActivityCancelled(activity.cancel_reason)
             return await self.handler(activity)  # type: ignore[misc]
