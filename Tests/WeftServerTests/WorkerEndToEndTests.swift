@@ -198,6 +198,23 @@ struct WorkerEndToEndTests {
         }
     }
 
+    @Test("A poll whose client goes away is cancelled at once: no poll is left waiting on the queue")
+    func clientGone() async throws {
+        try await withWorkerTestServer { client, _, broker in  // the default 60 s poll timeout
+            let poll = Task {
+                try await client.unary(
+                    Self.poll, Weft_V1_PollActivityRequest(queue: "gone", workerID: "w"),
+                    as: Weft_V1_PollActivityResponse.self)
+            }
+            try await waitUntil("the poll waits", within: .seconds(30)) {
+                broker.queueStats().first?.waitingPollers == 1
+            }
+            poll.cancel()
+            try await waitUntil("the poll is withdrawn", within: .seconds(30)) { broker.queueStats().isEmpty }
+            _ = try? await poll.value
+        }
+    }
+
     @Test("Bad input: INVALID_ARGUMENT naming the field")
     func badInput() async throws {
         var config = Self.shortPolls
