@@ -120,14 +120,14 @@ public final class InMemoryActivityBroker: ActivityBroker {
 
     public func poll(queue: String, workerID: String, identity: String, wait: Duration) async throws -> PolledActivity? {
         if let problem = config.problem(withQueueName: queue) { throw EngineError(.invalidArgument, "queue: \(problem)") }
-        let opens = state.withLock { $0.queues[queue] == nil && $0.queues.count >= config.maxQueues }
-        if opens {
-            throw EngineError(
-                .resourceExhausted, "\(config.maxQueues) queues are in use, the limit: queue \(queue.debugDescription) cannot open")
-        }
-        let id = state.withLock { state in
+        let id = state.withLock { state -> UInt64? in
+            if state.queues[queue] == nil && state.queues.count >= config.maxQueues { return nil }
             state.nextPollerID += 1
             return state.nextPollerID
+        }
+        guard let id else {
+            throw EngineError(
+                .resourceExhausted, "\(config.maxQueues) queues are in use, the limit: queue \(queue.debugDescription) cannot open")
         }
         let clock = clock
         let taken = await withTaskGroup(of: QueuedActivity?.self) { group in
@@ -148,7 +148,7 @@ public final class InMemoryActivityBroker: ActivityBroker {
             return nil
         }
         taken.heartbeat.markStarted()
-        let deadline = clock.unixMilliseconds() &+ UInt64(clamping: taken.activity.startToCloseTimeout.milliseconds)
+        let deadline = clock.unixMilliseconds() &+ UInt64(clamping: taken.activity.startToCloseTimeout.wholeMilliseconds)
         return PolledActivity(token: taken.token, activity: taken.activity, deadlineUnixMs: deadline)
     }
 
@@ -263,7 +263,7 @@ struct WaitingPoll: Sendable {
 
 extension Duration {
     /// Whole milliseconds, clamped at zero.
-    var milliseconds: Int64 {
+    fileprivate var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return max(0, seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000)
     }
