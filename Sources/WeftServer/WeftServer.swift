@@ -42,8 +42,12 @@ public final class WeftServer: Service {
         health = HealthRegistry()
         let clock = EngineClock.live
         let commands = try config.execConfigPath.map { try ExecCommand.loadConfig(path: $0) } ?? []
+        let broker = InMemoryActivityBroker(
+            config: config.workers, clock: clock,
+            observer: config.metrics == nil ? nil : WorkerQueueMetrics(factory: MetricsSystem.factory))
         let executors = ExecutorRegistry(
-            sim: SimExecutor(clock: clock), exec: commands.isEmpty ? nil : ExecExecutor(commands: commands))
+            sim: SimExecutor(clock: clock), exec: commands.isEmpty ? nil : ExecExecutor(commands: commands),
+            broker: broker)
         let cacheParts = try Self.makeCache(config, logger: logger)
         cacheRunner = cacheParts.runner
         redis = cacheParts.redis
@@ -54,7 +58,7 @@ public final class WeftServer: Service {
             config: config.engine, executors: executors, eventLog: InMemoryEventLog(config: config.engine),
             cache: cacheParts.cache, clock: clock, observer: telemetry)
         var services: [any RPCService] = [
-            WorkflowService(engine: engine), UnimplementedService.workerService, HealthService(registry: health),
+            WorkflowService(engine: engine), WorkerService(broker: broker), HealthService(registry: health),
         ]
         if config.enableTestService { services.append(TestService()) }
         let index = try DescriptorIndex(fileDescriptorSet: EmbeddedDescriptorSet.bytes)
@@ -64,7 +68,7 @@ public final class WeftServer: Service {
             try Authenticator(settings: $0, reflectionServices: ReflectionService.Version.allCases.map(\.serviceName))
         }
         if let authenticator { services = services.map(authenticator.protect) }
-        for service in [WorkflowService.name, UnimplementedService.workerService.serviceName] {
+        for service in [WorkflowService.name, WorkerService.name] {
             health.setStatus(.serving, for: service)
         }
         var transport = config.transport

@@ -22,6 +22,8 @@ public struct WeftServerConfig: Sendable {
     public var engine: EngineConfig = .defaults
     /// The operator's `exec:NAME` commands (a JSON file); `nil`: none configured.
     public var execConfigPath: String?
+    /// Remote workers' queues (`queue:NAME` tasks): poll timeout, schedule-to-start, limits.
+    public var workers: ActivityBrokerConfig = .defaults
     /// The semantic result cache.
     public var cache = CacheSettings()
     /// `REDIS_URL`: with it, cache entries live in Redis (shared by every weftd on it, surviving restarts);

@@ -18,11 +18,13 @@ struct Weftd: AsyncParsableCommand {
     @OptionGroup var options: WeftdOptions
     @OptionGroup var observability: WeftdObservabilityOptions
     @OptionGroup var security: SecurityOptions
+    @OptionGroup var workers: WorkerOptions
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         var config = try WeftdConfiguration(options: options, environment: environment).make()
         try WeftdConfiguration.applySecurity(security, environment: environment, to: &config)
+        try WeftdConfiguration(options: options, environment: environment).applyWorkers(workers, to: &config)
         let level = Logger.Level(rawValue: options.logLevel ?? environment["WEFT_LOG_LEVEL"] ?? "info") ?? .info
         switch try observability.format(environment: environment) {
         case .text:

@@ -62,7 +62,7 @@ struct ActivityRunnerTests {
 
     /// Runs the runner as a child task while `drive` moves the clock; returns its outcome and reports.
     private func run(
-        _ activity: Activity, executor: ScriptedExecutor, retry: ActivityRunner.Retry,
+        _ activity: Activity, executor: any ActivityExecutor, retry: ActivityRunner.Retry,
         drive: @Sendable () async throws -> Void
     ) async throws -> (outcome: String, reports: [String]) {
         let runner = ActivityRunner(
@@ -244,11 +244,41 @@ extension ActivityRunner.Outcome {
     }
 }
 
-/// A value shared between a test and the tasks it starts.
-private final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
 
-    init(_ value: Value) { mutex = Mutex(value) }
+extension ActivityRunnerTests {
+    @Test("A queued attempt's timeouts start when a worker picks it up, not while it waits in the queue")
+    func timeoutsStartAtPickup() async throws {
+        let executor = PickupExecutor(inner: ScriptedExecutor(now: { [clock] in clock.now.offset }))
+        let result = try await run(activity(startToClose: .seconds(20), heartbeat: .seconds(10)), executor: executor,
+                                   retry: retry(maxAttempts: 1)) {
+            let call = try await executor.inner.waitForCall("a")
+            // Waiting in the queue far past both timeouts: nothing fires, no watchdog sleeps.
+            advance(to: .seconds(100))
+            #expect(clock.sleeperCount == 0)
+            #expect(!call.wasCancelled)
+            executor.pickUp()
+            // Both watchdogs now count from 100 s: the heartbeat deadline is 110 s, start-to-close 120 s.
+            try await waitForSleepers(2, nextAt: .seconds(110))
+            advance(to: .seconds(110))
+        }
+        #expect(result.reports == ["started 1", "failed 1 HeartbeatTimeout final"])
+        #expect(result.outcome == "failed HeartbeatTimeout attempt 1")
+    }
+}
 
-    func withLock<R>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+/// An executor whose attempts wait for pickup, as a remote worker queue's do: ``pickUp()`` starts their clocks.
+private final class PickupExecutor: ActivityExecutor {
+    let inner: ScriptedExecutor
+    private let recorder = Locked<HeartbeatRecorder?>(nil)
+
+    init(inner: ScriptedExecutor) { self.inner = inner }
+
+    var waitsForPickup: Bool { true }
+
+    func execute(_ activity: Activity, heartbeat: HeartbeatRecorder) async throws -> ActivityOutput {
+        recorder.withLock { $0 = heartbeat }
+        return try await inner.execute(activity, heartbeat: heartbeat)
+    }
+
+    func pickUp() { recorder.withLock { $0 }?.markStarted() }
 }

@@ -15,17 +15,7 @@ public func withWorkflowTestServer<T: Sendable>(
     let engine = WorkflowEngine(
         config: engineConfig, executors: ExecutorRegistry(sim: SimExecutor(clock: clock), exec: nil),
         eventLog: InMemoryEventLog(config: engineConfig), clock: clock)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            await engine.run()
-            return nil
-        }
-        defer { engine.shutdown(reason: "the test is over") }
-        let result = try await withTestServer(services: [WorkflowService(engine: engine)]) { client, _, port in
-            try await body(client, engine, port)
-        }
-        engine.shutdown(reason: "the test is over")
-        while try await group.next() != nil {}
-        return result
+    return try await withRunningEngine(engine, services: [WorkflowService(engine: engine)]) { client, port in
+        try await body(client, engine, port)
     }
 }

@@ -168,12 +168,15 @@ def _call_empty(channel: grpc.Channel, service: str, method: str, server_streami
 
 @pytest.mark.parametrize(("service", "method", "server_streaming"), _api_methods(worker_pb2.DESCRIPTOR),
                          ids=[f"{s.rsplit('.', 1)[1]}.{m}" for s, m, _ in _api_methods(worker_pb2.DESCRIPTOR)])
-def test_api_methods_answer_unimplemented(channel: grpc.Channel, service: str, method: str,
-                                          server_streaming: bool) -> None:
-    """Every WorkerService method is routed and answers UNIMPLEMENTED naming the method (not served yet)."""
+def test_worker_methods_are_served(channel: grpc.Channel, service: str, method: str,
+                                   server_streaming: bool) -> None:
+    """Every WorkerService method is served: an empty request is INVALID_ARGUMENT naming the missing field
+    (`queue` for PollActivity, `task_token` for the others), never UNIMPLEMENTED. (test_workers.py covers the
+    protocol itself.)"""
     err = _call_empty(channel, service, method, server_streaming)
-    assert err.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert method in (err.details() or ""), err.details()
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT, (err.code(), err.details())
+    field = "queue" if method == "PollActivity" else "task_token"
+    assert f"{field} is empty" in (err.details() or ""), err.details()
 
 
 # An empty request to each WorkflowService method: the status its handler answers (none is UNIMPLEMENTED).

@@ -172,11 +172,16 @@ def test_status_with_message(grpcurl: GrpcurlRunner) -> None:
     assert "not now: 50% done" in run.stderr, run
 
 
-def test_api_method_unimplemented_exits_76(grpcurl: GrpcurlRunner) -> None:
-    """A WorkerService method (not implemented yet) exits 76 (UNIMPLEMENTED)."""
+def test_worker_poll_served(grpcurl: GrpcurlRunner) -> None:
+    """WorkerService is served: PollActivity without a queue exits 67 (INVALID_ARGUMENT) naming the field; a poll
+    with a 1 s client deadline (-max-time) on an idle queue answers an empty response before that deadline."""
     run = grpcurl(data="{}", after=("weft.v1.WorkerService/PollActivity",))
-    assert run.returncode == 76, run
-    assert "PollActivity" in run.stderr, run
+    assert run.returncode == 64 + 3, run
+    assert "queue is empty" in run.stderr, run
+    run = grpcurl("-max-time", "1", data='{"queue": "grpcurl-idle", "worker_id": "grpcurl"}',
+                  after=("weft.v1.WorkerService/PollActivity",))
+    assert run.returncode == 0, run
+    assert "".join(run.stdout.split()) == "{}", run  # no activity
 
 
 def test_workflow_method_served(grpcurl: GrpcurlRunner) -> None:

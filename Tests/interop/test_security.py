@@ -359,9 +359,9 @@ def test_auth_matrix(weftd_factory: Callable[..., WeftdProcess], token_file: Pat
         assert "weft.v1.WorkflowService" in err.details()
         assert WORKER_TOKEN not in err.details()
 
-        # Past authentication, the service itself answers (it has no worker protocol yet).
+        # Past authentication, the service itself answers: the empty request names no queue.
         err = rpc_error(lambda: poll_activity(channel, WORKER_TOKEN))
-        assert err.code() == grpc.StatusCode.UNIMPLEMENTED
+        assert (err.code(), err.details()) == (grpc.StatusCode.INVALID_ARGUMENT, "queue is empty")
         err = rpc_error(lambda: poll_activity(channel, CLIENT_TOKEN))
         assert err.code() == grpc.StatusCode.PERMISSION_DENIED
         err = rpc_error(lambda: poll_activity(channel, None))

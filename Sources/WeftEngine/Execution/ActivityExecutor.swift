@@ -33,11 +33,24 @@ public struct Activity: Sendable {
 /// Records a heartbeat of the running attempt; cheap and safe to call from any task, as often as wanted.
 public struct HeartbeatRecorder: Sendable {
     private let record: @Sendable (String) -> Void
+    private let start: @Sendable () -> Void
 
-    public init(_ record: @escaping @Sendable (String) -> Void) { self.record = record }
+    public init(_ record: @escaping @Sendable (String) -> Void) {
+        self.init(record, started: {})
+    }
+
+    /// A recorder that also hears ``markStarted()``.
+    public init(_ record: @escaping @Sendable (String) -> Void, started: @escaping @Sendable () -> Void) {
+        self.record = record
+        start = started
+    }
 
     /// Resets the heartbeat deadline; `details` are kept for the next attempt.
     public func callAsFunction(_ details: String = "") { record(details) }
+
+    /// For executors that wait for pickup (``ActivityExecutor/waitsForPickup``): the attempt has started running,
+    /// so its start-to-close and heartbeat clocks start now. Later calls do nothing.
+    public func markStarted() { start() }
 }
 
 /// What a successful attempt produced.
@@ -73,4 +86,13 @@ public struct ActivityFailure: Error, Sendable, Hashable, CustomStringConvertibl
 public protocol ActivityExecutor: Sendable {
     /// Runs one attempt; throws ``ActivityFailure`` (or any error, treated as a retryable failure).
     func execute(_ activity: Activity, heartbeat: HeartbeatRecorder) async throws -> ActivityOutput
+
+    /// Whether an attempt first waits to be picked up (a task queue of remote workers): then its start-to-close
+    /// and heartbeat timeouts count from ``HeartbeatRecorder/markStarted()``, not from the call to ``execute``, and
+    /// the executor bounds the wait itself (schedule-to-start). Default false.
+    var waitsForPickup: Bool { get }
+}
+
+extension ActivityExecutor {
+    public var waitsForPickup: Bool { false }
 }

@@ -95,16 +95,17 @@ struct ActivityRunner: Sendable {
     private func runAttempt(_ activity: Activity, report: @escaping @Sendable (Report) -> Void) async
         -> (Result<ActivityOutput, AttemptError>, String)
     {
-        let beats = HeartbeatState(now: clock.now())
+        let executor = executor
+        // A queued attempt's clocks start when a worker picks it up; any other attempt's start at once.
+        let beats = HeartbeatState(startedAt: executor.waitsForPickup ? nil : clock.now())
         let clock = clock
         let attempt = activity.attempt
         let interval = heartbeatEventInterval
-        let recorder = HeartbeatRecorder { details in
+        let recorder = HeartbeatRecorder({ details in
             if beats.beat(at: clock.now(), details: details, eventInterval: interval) {
                 report(.heartbeat(attempt: attempt, details: details))
             }
-        }
-        let executor = executor
+        }, started: { beats.start(at: clock.now()) })
         let result: Race = await withTaskGroup(of: Race.self) { group in
             group.addTask {
                 do {
@@ -118,7 +119,9 @@ struct ActivityRunner: Sendable {
             }
             group.addTask {
                 do {
-                    try await clock.sleep(for: activity.startToCloseTimeout)
+                    let startedAt = try await beats.waitUntilStarted()
+                    let remaining = startedAt + activity.startToCloseTimeout - clock.now()
+                    if remaining > .zero { try await clock.sleep(for: remaining) }
                 } catch {
                     return .cancelled
                 }
@@ -128,6 +131,11 @@ struct ActivityRunner: Sendable {
             }
             group.addTask {
                 // The heartbeat watchdog: sleeps until the current deadline; a heartbeat moves the deadline.
+                do {
+                    _ = try await beats.waitUntilStarted()
+                } catch {
+                    return .cancelled
+                }
                 while true {
                     let deadline = beats.lastBeat + activity.heartbeatTimeout
                     let now = clock.now()
@@ -167,20 +175,64 @@ struct ActivityRunner: Sendable {
     }
 }
 
-/// The last heartbeat of a running attempt, written by the executor's task and read by the watchdog.
+/// The start and last heartbeat of a running attempt, written by the executor's task and read by the watchdogs.
 private final class HeartbeatState: Sendable {
     private struct State {
-        var lastBeat: Duration
+        var startedAt: Duration?
+        var lastBeat: Duration = .zero
         var details = ""
         var lastEvent: Duration?
+        /// Watchdogs waiting for the start, by id.
+        var waiters: [Int: CheckedContinuation<Duration, any Error>] = [:]
+        var nextWaiter = 0
     }
 
     private let state: Mutex<State>
 
-    init(now: Duration) { state = Mutex(State(lastBeat: now)) }
+    /// `startedAt` nil: the attempt waits for ``start(at:)``.
+    init(startedAt: Duration?) {
+        var initial = State(startedAt: startedAt)
+        if let startedAt { initial.lastBeat = startedAt }
+        state = Mutex(initial)
+    }
 
     var lastBeat: Duration { state.withLock { $0.lastBeat } }
     var details: String { state.withLock { $0.details } }
+
+    /// Marks the attempt started (once) and wakes the watchdogs.
+    func start(at now: Duration) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Duration, any Error>] in
+            guard state.startedAt == nil else { return [] }
+            state.startedAt = now
+            state.lastBeat = now
+            defer { state.waiters = [:] }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume(returning: now) }
+    }
+
+    /// Returns when the attempt has started, with its start time; throws CancellationError when cancelled first.
+    func waitUntilStarted() async throws -> Duration {
+        if let startedAt = state.withLock({ $0.startedAt }) { return startedAt }
+        let id = state.withLock { state in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Duration, any Error>) in
+                let outcome = state.withLock { state -> Result<Duration, any Error>? in
+                    if let startedAt = state.startedAt { return .success(startedAt) }
+                    // Checked under the lock: a cancellation handler that ran before this finds nothing to resume.
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters[id] = continuation
+                    return nil
+                }
+                if let outcome { continuation.resume(with: outcome) }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(throwing: CancellationError())
+        }
+    }
 
     /// Records a beat; returns true when an event should be sent (throttled to one per `eventInterval`).
     func beat(at now: Duration, details: String, eventInterval: Duration) -> Bool {

@@ -1,5 +1,5 @@
-/// The executors a server offers, by the name tasks give: `sim`, `exec:NAME` for each configured command, and any
-/// others (e.g. `queue:NAME`).
+/// The executors a server offers, by the name tasks give: `sim`, `exec:NAME` for each configured command,
+/// `queue:NAME` for any valid NAME when there is an ``ActivityBroker`` (remote workers), and any others.
 ///
 /// Validation asks ``isKnown(_:)`` so that clients can name only what the operator configured; the engine asks
 /// ``executor(for:)`` for each attempt.
@@ -8,13 +8,19 @@ public struct ExecutorRegistry: Sendable {
     public let sim: SimExecutor?
     /// The configured commands, or nil when no `exec:` executor is offered.
     public let exec: ExecExecutor?
-    /// Further executors by exact name, e.g. `queue:gpu`.
+    /// Routes `queue:NAME` tasks to remote workers, or nil when there are none.
+    public let broker: (any ActivityBroker)?
+    /// Further executors by exact name.
     public let others: [String: any ActivityExecutor]
 
-    /// Makes a registry; an entry of `others` named `sim` or `exec:NAME` is shadowed by `sim` and `exec`.
-    public init(sim: SimExecutor?, exec: ExecExecutor?, others: [String: any ActivityExecutor] = [:]) {
+    /// Makes a registry; an entry of `others` named `sim`, `exec:NAME` or (with a broker) `queue:NAME` is shadowed.
+    public init(
+        sim: SimExecutor?, exec: ExecExecutor?, broker: (any ActivityBroker)? = nil,
+        others: [String: any ActivityExecutor] = [:]
+    ) {
         self.sim = sim
         self.exec = exec
+        self.broker = broker
         self.others = others
     }
 
@@ -28,8 +34,16 @@ public struct ExecutorRegistry: Sendable {
             let command = String(name.dropFirst("exec:".count))
             if exec.hasCommand(command) { return BoundExecCommand(exec: exec, command: command) }
         }
+        if name.hasPrefix(Self.queuePrefix), let broker {
+            let queue = String(name.dropFirst(Self.queuePrefix.count))
+            if broker.config.problem(withQueueName: queue) == nil { return QueueExecutor(broker: broker, queue: queue) }
+            return nil
+        }
         return others[name]
     }
+
+    /// The prefix of executor names that route to a worker queue.
+    public static let queuePrefix = "queue:"
 
     /// Whether tasks may name `name` as their executor.
     public func isKnown(_ name: String) -> Bool { executor(for: name) != nil }
@@ -39,6 +53,7 @@ public struct ExecutorRegistry: Sendable {
         var names = Set(others.keys)
         if sim != nil { names.insert("sim") }
         for command in exec?.commandNames ?? [] { names.insert("exec:\(command)") }
+        if broker != nil { names.insert("\(Self.queuePrefix)NAME") }
         return names.sorted()
     }
 }

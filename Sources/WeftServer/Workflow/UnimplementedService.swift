@@ -11,11 +11,6 @@ public struct UnimplementedService: RPCService {
         methodNames = methods
     }
 
-    /// `weft.v1.WorkerService` as declared in proto/weft/v1/worker.proto.
-    public static let workerService = UnimplementedService(
-        serviceName: "weft.v1.WorkerService",
-        methods: [("PollActivity", .unary), ("RecordHeartbeat", .unary), ("CompleteActivity", .unary)])
-
     public var methods: [(method: String, handler: RPCHandler)] {
         methodNames.map { name, kind in
             let error = RPCError(code: .unimplemented, message: "method \(name) of \(serviceName) is not implemented by this server")
