@@ -77,7 +77,9 @@ let package = Package(
         // hiredis (blocking calls on a thread pool, never on an event loop) and the Redis stores.
         .target(
             name: "WeftRedis",
-            dependencies: ["WeftEngine", "WeftCache", "WeftMessages", "CHiredis", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["WeftEngine", "WeftCache", "WeftMessages", "CHiredis", .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings
         ),
 

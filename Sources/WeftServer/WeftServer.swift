@@ -26,6 +26,8 @@ public final class WeftServer: Service {
     private let logger: Logger
     /// Keeps the Redis cache index in step with Redis (SCAN at start, pub/sub after); nil in memory.
     private let cacheRunner: (@Sendable () async throws -> Void)?
+    /// Hears this process's queue attempts and fetches queue entries in Redis mode; nil in memory.
+    private let brokerRunner: (@Sendable () async -> Void)?
     private let redis: (client: RedisClient, subscriber: RedisSubscriber)?
     private let server: GRPCServer
     /// Checks bearer tokens when `config.auth` is set; its token file is re-read on SIGHUP.
@@ -42,15 +44,29 @@ public final class WeftServer: Service {
         health = HealthRegistry()
         let clock = EngineClock.live
         let commands = try config.execConfigPath.map { try ExecCommand.loadConfig(path: $0) } ?? []
-        let broker = InMemoryActivityBroker(
-            config: config.workers, clock: clock,
-            observer: config.metrics == nil ? nil : WorkerQueueMetrics(factory: MetricsSystem.factory))
+        let redis = try config.redisURL.map { try Self.makeRedis(url: $0, logger: logger) }
+        self.redis = redis.map { ($0.client, $0.subscriber) }
+        let queueMetrics = config.metrics == nil ? nil : WorkerQueueMetrics(factory: MetricsSystem.factory)
+        let broker: any ActivityBroker
+        if let redis {
+            // Blocking stream reads get connections of their own: one per queue polled at once.
+            var fetching = redis.configuration
+            fetching.poolSize = config.redisQueueFetchConnections
+            let redisBroker = RedisActivityBroker(
+                config: config.workers, client: redis.client,
+                fetchClient: RedisClient(configuration: fetching, logger: logger), subscriber: redis.subscriber,
+                codec: .activityTask, clock: clock, observer: queueMetrics, logger: logger)
+            broker = redisBroker
+            brokerRunner = { await redisBroker.run() }
+        } else {
+            broker = InMemoryActivityBroker(config: config.workers, clock: clock, observer: queueMetrics)
+            brokerRunner = nil
+        }
         let executors = ExecutorRegistry(
             sim: SimExecutor(clock: clock), exec: commands.isEmpty ? nil : ExecExecutor(commands: commands),
             broker: broker)
-        let cacheParts = try Self.makeCache(config, logger: logger)
+        let cacheParts = try Self.makeCache(config, redis: self.redis, logger: logger)
         cacheRunner = cacheParts.runner
-        redis = cacheParts.redis
         // Metrics are measured only when they are exported (`--metrics-listen`); logs always.
         let telemetry = EngineTelemetry(
             logger: logger, factory: config.metrics == nil ? nil : MetricsSystem.factory)
@@ -78,12 +94,25 @@ public final class WeftServer: Service {
             threads: config.threads)
     }
 
-    /// The result cache: off, in memory, or fronted by Redis (`REDIS_URL`).
-    private static func makeCache(_ config: WeftServerConfig, logger: Logger) throws -> (
-        cache: (any ResultCache)?, runner: (@Sendable () async throws -> Void)?,
-        redis: (client: RedisClient, subscriber: RedisSubscriber)?
+    /// The process's Redis connections (`REDIS_URL`): a command pool and the pub/sub connection.
+    private static func makeRedis(url: String, logger: Logger) throws -> (
+        client: RedisClient, subscriber: RedisSubscriber, configuration: RedisConfiguration
     ) {
-        guard config.cache.enabled else { return (nil, nil, nil) }
+        let configuration: RedisConfiguration
+        do {
+            configuration = try RedisConfiguration(url: url)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "REDIS_URL: \(error)")
+        }
+        return (RedisClient(configuration: configuration, logger: logger),
+                RedisSubscriber(configuration: configuration, logger: logger), configuration)
+    }
+
+    /// The result cache: off, in memory, or fronted by Redis (`REDIS_URL`).
+    private static func makeCache(
+        _ config: WeftServerConfig, redis: (client: RedisClient, subscriber: RedisSubscriber)?, logger: Logger
+    ) throws -> (cache: (any ResultCache)?, runner: (@Sendable () async throws -> Void)?) {
+        guard config.cache.enabled else { return (nil, nil) }
         let configuration = CacheConfiguration(
             thresholds: CacheThresholds(
                 reuse: config.cache.reuseThreshold, similarity: config.cache.similarityThreshold),
@@ -100,29 +129,24 @@ public final class WeftServer: Service {
             embedder = HashingEmbedder()
         }
         let warn: @Sendable (String) -> Void = { message in logger.warning("cache: \(message)") }
-        guard let redisURL = config.redisURL else {
+        guard let redis else {
             let store = InMemoryCacheStore(dimensions: embedder.dimensions)
             let cache = SemanticCache(store: store, embedder: embedder, configuration: configuration, onWarning: warn)
-            return (SemanticResultCache(cache: cache), nil, nil)
+            return (SemanticResultCache(cache: cache), nil)
         }
-        let redisConfiguration: RedisConfiguration
-        do {
-            redisConfiguration = try RedisConfiguration(url: redisURL)
-        } catch {
-            throw RPCError(code: .invalidArgument, message: "REDIS_URL: \(error)")
-        }
-        let client = RedisClient(configuration: redisConfiguration, logger: logger)
-        let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
         let store = RedisCacheStore(
-            client: client, subscriber: subscriber, dimensions: embedder.dimensions, logger: logger)
+            client: redis.client, subscriber: redis.subscriber, dimensions: embedder.dimensions, logger: logger)
         let cache = SemanticCache(store: store, embedder: embedder, configuration: configuration, onWarning: warn)
-        return (SemanticResultCache(cache: cache), { try await store.run() }, (client, subscriber))
+        return (SemanticResultCache(cache: cache), { try await store.run() })
     }
 
     public func run() async throws {
         let engine = engine
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await engine.run() }
+            if let brokerRunner {
+                group.addTask { await brokerRunner() }
+            }
             if let cacheRunner {
                 group.addTask {
                     // Cancelled with the group at shutdown; a Redis outage inside it is retried by the store.

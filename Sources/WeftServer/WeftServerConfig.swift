@@ -24,6 +24,9 @@ public struct WeftServerConfig: Sendable {
     public var execConfigPath: String?
     /// Remote workers' queues (`queue:NAME` tasks): poll timeout, schedule-to-start, limits.
     public var workers: ActivityBrokerConfig = .defaults
+    /// `WEFT_REDIS_QUEUE_CONNECTIONS`: in Redis mode, the connections kept for blocking reads of worker queues, one
+    /// per queue polled at once on this process. Default 8.
+    public var redisQueueFetchConnections = 8
     /// The semantic result cache.
     public var cache = CacheSettings()
     /// `REDIS_URL`: with it, cache entries live in Redis (shared by every weftd on it, surviving restarts);

@@ -23,6 +23,7 @@ import grpc
 import pytest
 
 from conftest import PYTHON_CLIENT_DIR, WeftdProcess, make_channel
+from test_cache import RedisServer, redis_server  # noqa: F401 (redis_server is a fixture used by name)
 from test_metrics import free_port, sample, scrape
 from weft.client import Client
 from weft.v1 import worker_pb2 as wpb
@@ -99,8 +100,12 @@ def entries(journal: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in journal.read_text().splitlines() if line.strip()]
 
 
-@pytest.fixture
-def server(weftd_factory: Callable[..., WeftdProcess]) -> WeftdProcess:
+@pytest.fixture(params=["memory", "redis"])
+def server(request: pytest.FixtureRequest, weftd_factory: Callable[..., WeftdProcess]) -> WeftdProcess:
+    """A weftd with in-memory queues, then one whose queues are Redis streams (its own redis-server)."""
+    if request.param == "redis":
+        redis: RedisServer = request.getfixturevalue("redis_server")
+        return weftd_factory(*WEFTD_ARGS, "--redis-url", redis.url)
     return weftd_factory(*WEFTD_ARGS)
 
 
@@ -351,3 +356,34 @@ def test_async_handler_is_cancelled_with_the_workflow(server: WeftdProcess) -> N
     finally:
         worker.stop(timeout=15)
     assert worker.completed == 0
+
+
+def test_two_servers_on_one_redis_share_the_work(weftd_factory: Callable[..., WeftdProcess], redis_server: RedisServer,
+                                                 workers, tmp_path: Path) -> None:
+    """Redis mode scale-out: the workflow runs on the first weftd, a worker polls the second, another the first;
+    completions and heartbeats reach the owner through Redis, every activity runs once, and the queue's stream
+    holds nothing afterwards."""
+    owner = weftd_factory(*WEFTD_ARGS, "--redis-url", redis_server.url)
+    other = weftd_factory(*WEFTD_ARGS, "--redis-url", redis_server.url)
+    journal = tmp_path / "scale.journal"
+    remote = workers(other.address, "scale", journal=journal)
+    with Client(owner.address) as client:
+        tasks = [queued(f"t{i}", "scale", sleep_s=0.05, details=f"half of t{i}") for i in range(6)]
+        tasks.append(queued("last", "scale", *[f"t{i}" for i in range(6)], output="done"))
+        workflow_id, events = run(client, tasks, max_parallel=6)
+        assert kinds(events)[-1] == "workflow_completed", kinds(events)
+        assert outputs(events)["last"] == "done"
+        heartbeats = [e.task_heartbeat for e in events if e.WhichOneof("payload") == "task_heartbeat"]
+        assert heartbeats and all(h.details.startswith("half of") for h in heartbeats)
+    started = [e for e in entries(journal) if e["event"] == "started"]
+    assert sorted(e["task"] for e in started) == sorted([f"t{i}" for i in range(6)] + ["last"])
+    assert {e["pid"] for e in started} == {remote.pid}
+    assert redis_server.cli("XLEN", "weft:queue:scale") == "0"
+    # A worker on the owner too, and a second workflow submitted to the other server: both workers share it.
+    local = workers(owner.address, "scale", journal=journal)
+    with Client(other.address) as client:
+        _, events = run(client, [queued(f"u{i}", "scale", sleep_s=0.1) for i in range(8)], max_parallel=8)
+        assert kinds(events)[-1] == "workflow_completed", kinds(events)
+    second = [e for e in entries(journal) if e["event"] == "started" and e["task"].startswith("u")]
+    assert sorted(e["task"] for e in second) == sorted(f"u{i}" for i in range(8)), "each activity exactly once"
+    assert {e["pid"] for e in second} == {remote.pid, local.pid}, "both workers took work"
