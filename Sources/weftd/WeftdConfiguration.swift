@@ -89,7 +89,7 @@ struct WeftdConfiguration {
         try require(cache.embedderDimensions >= 1, "WEFT_EMBEDDER_DIMENSIONS must be at least 1")
     }
 
-    private func int(_ flag: Int?, _ name: String) throws -> Int? {
+    func int(_ flag: Int?, _ name: String) throws -> Int? {
         if let flag { return flag }
         guard let text = environment[name] else { return nil }
         guard let value = Int(text) else { throw ValidationError("\(name)=\(text) is not a whole number") }
@@ -112,7 +112,7 @@ struct WeftdConfiguration {
         }
     }
 
-    private func duration(_ flag: String?, _ name: String) throws -> Duration? {
+    func duration(_ flag: String?, _ name: String) throws -> Duration? {
         guard let text = flag ?? environment[name] else { return nil }
         guard let value = Self.parseDuration(text) else {
             throw ValidationError("\(name)=\(text) is not a duration (seconds, or a number with ms, s, m or h)")
