@@ -23,13 +23,13 @@ extension WeftdConfiguration {
             try int(options.maxHandlersPerConnection, "WEFT_MAX_HANDLERS_PER_CONNECTION")
             ?? config.transport.maxRunningHandlersPerConnection
 
-        func require(_ condition: Bool, _ message: String) throws {
-            if !condition { throw ValidationError(message) }
-        }
-        try require(connections.keepaliveTimeout > .zero, "--keepalive-timeout must be positive")
-        try require(connections.maxPingStrikes >= 0, "--max-ping-strikes must not be negative")
-        try require(connections.maxConnections >= 1, "--max-connections must be at least 1")
-        try require(config.transport.maxRunningHandlersPerConnection >= 1, "--max-handlers-per-connection must be at least 1")
+        let problems = [
+            (connections.keepaliveTimeout > .zero, "--keepalive-timeout must be positive"),
+            (connections.maxPingStrikes >= 0, "--max-ping-strikes must not be negative"),
+            (connections.maxConnections >= 1, "--max-connections must be at least 1"),
+            (config.transport.maxRunningHandlersPerConnection >= 1, "--max-handlers-per-connection must be at least 1"),
+        ]
+        if let problem = problems.first(where: { !$0.0 }) { throw ValidationError(problem.1) }
     }
 
     /// A duration that `off` (and, when `zeroIsOff`, `0`) turns off; `current` when neither flag nor variable is set.

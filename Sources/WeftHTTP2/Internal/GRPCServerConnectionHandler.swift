@@ -239,13 +239,15 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
     }
 
     /// Ends the connection at once with a GOAWAY naming `expiry` (keepalive timeout, ping policy): its streams
-    /// are cancelled when the channel closes.
+    /// are cancelled when the channel closes. A connection already past its final GOAWAY is just closed.
     private func terminate(_ expiry: ConnectionKeeper.Expiry, code: HTTP2ErrorCode) {
-        guard lifecycle != .closing, let context else { return }
+        guard let context else { return }
         logger.info("closing connection: \(expiry.rawValue)", metadata: ["peer": "\(peer)"])
-        lifecycle = .closing
-        metrics?.goaway(ServerMetrics.GoawayCause(expiry))
-        session.submitGoaway(code: code, debug: expiry.rawValue)
+        if lifecycle != .closing {
+            lifecycle = .closing
+            metrics?.goaway(ServerMetrics.GoawayCause(expiry))
+            session.submitGoaway(code: code, debug: expiry.rawValue)
+        }
         _ = output.flush(session, to: context, whileWritable: false)
         context.close(promise: nil)
     }
