@@ -186,3 +186,41 @@ def test_bad_durations_are_refused_at_start(flag: str, tmp_path) -> None:
                           timeout=30, text=True)
     assert proc.returncode != 0
     assert "is not a duration" in proc.stderr
+
+
+def test_grpcio_client_reconnects_after_idle_and_age_goaways(weftd_factory) -> None:
+    """A grpcio (C-core) channel whose connection gets the max_age or max_idle GOAWAY opens a new one and its
+    next calls succeed: every call is OK while the connection is replaced (both GOAWAYs counted in /metrics)."""
+    from conftest import make_channel
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    from test_metrics import free_port, sample, scrape
+
+    port = free_port()
+    server: WeftdProcess = weftd_factory("--max-connection-idle", "300ms", "--max-connection-age", "2s",
+                                         "--max-connection-age-grace", "1s", "--metrics-listen", f"127.0.0.1:{port}")
+    channel = make_channel(server.address)
+    try:
+        stub = health_pb2_grpc.HealthStub(channel)
+        calls = 0
+
+        def check() -> None:
+            nonlocal calls
+            reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=5)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+            calls += 1
+
+        # Busy for 3 s: a call every 100 ms keeps the connection from idling until it ages out (at 1.8-2.2 s).
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            check()
+            time.sleep(0.1)
+        # Then a pause past the idle limit, well before the new connection's age, between two calls.
+        check()
+        time.sleep(1.0)
+        check()
+        assert calls >= 15
+        _, samples = scrape(port)
+        assert sample(samples, "weft_http2_goaways_total", cause="max_idle") >= 1, samples
+        assert sample(samples, "weft_http2_goaways_total", cause="max_age") >= 1, samples
+    finally:
+        channel.close()
