@@ -28,6 +28,8 @@ public struct GRPCServerConfig: Sendable {
     public var metrics: ServerMetrics?
     /// TLS on the port (ALPN `h2`, TLS 1.2+, optional mTLS); `nil`: plaintext h2c. Default `nil`.
     public var tls: TLSSettings?
+    /// Idle and age limits, keepalive pings, the client ping policy and the connection cap.
+    public var connections: ConnectionManagement = .defaults
 
     public init() {}
 

@@ -7,7 +7,7 @@ import WeftRPC
 /// (go-grpc-prometheus): `grpc_server_started_total`, `grpc_server_handled_total` (with `grpc_code`) and
 /// `grpc_server_handling_seconds` (a timer) by `grpc_service`, `grpc_method` and `grpc_type`; and the transport's
 /// `weft_http2_connections_open`, `weft_http2_streams_open` (calls in flight), `weft_http2_goaways_total{cause}`
-/// and `weft_http2_resets_total{cause}`.
+/// (causes: ``GoawayCause``) and `weft_http2_resets_total{cause}` (causes: ``ResetCause``).
 ///
 /// Built for the hot path: a method's metric objects are created once, on its first call, and each connection
 /// keeps them in a loop-confined cache, so a call costs two counter increments and one timer record. Set it on
@@ -23,6 +23,20 @@ public final class ServerMetrics: Sendable {
         case `protocol`
         /// Graceful shutdown of the server.
         case drain
+        /// The connection had no stream for ``ConnectionManagement/maxIdle``.
+        case idle = "max_idle"
+        /// The connection reached ``ConnectionManagement/maxAge``.
+        case maxAge = "max_age"
+        /// The client did not answer a keepalive PING within ``ConnectionManagement/keepaliveTimeout``.
+        case keepaliveTimeout = "keepalive_timeout"
+        /// The client pinged more often than ``ConnectionManagement/minClientPingInterval`` allows.
+        case tooManyPings = "too_many_pings"
+        /// The connection was refused: ``ConnectionManagement/maxConnections`` were open.
+        case connectionLimit = "connection_limit"
+
+        init(_ expiry: ConnectionKeeper.Expiry) {
+            self.init(rawValue: expiry.rawValue)!
+        }
     }
 
     /// Why a stream was reset.
@@ -35,6 +49,8 @@ public final class ServerMetrics: Sendable {
         case deadline
         /// The server cancelled the stream at the end of the shutdown grace period.
         case shutdown
+        /// The server cancelled the stream at the end of the connection's ``ConnectionManagement/maxAgeGrace``.
+        case maxAge = "max_age"
     }
 
     private let factory: any MetricsFactory
@@ -141,6 +157,11 @@ final class ConnectionMethodMetrics {
 
 /// One connection's metrics state, confined to its event loop: the calls in flight with their start times and
 /// the methods seen on the connection.
+///
+/// Cheap on the hot path: the clock is read once per read burst for every call started in it, and once per
+/// flush for every call ended since the previous one (so a call's handling time runs from the read burst that
+/// started it to the flush after it ended); started and handled counters are incremented once per run of
+/// calls of the same method (and status) between two flushes rather than once per call.
 struct ConnectionMetrics {
     let server: ServerMetrics
     private var methods: [String: ConnectionMethodMetrics] = [:]
@@ -152,6 +173,12 @@ struct ConnectionMetrics {
     /// Calls started minus calls ended since the last ``publish()``: the streams-open gauge is updated once per
     /// flush rather than twice per call (under load the two cancel out within a read burst).
     private var streamsDelta = 0
+    /// The start time of calls started since the last ``publish()``, read on the first of them.
+    private var burstStart: UInt64?
+    /// Calls started since the last publish, as a run of one method.
+    private var startedRun: (method: ConnectionMethodMetrics, count: Int)?
+    /// Calls ended since the last publish, recorded there with one clock read.
+    private var ended: [(method: ConnectionMethodMetrics, start: UInt64, code: StatusCode)] = []
 
     init(server: ServerMetrics) {
         self.server = server
@@ -171,23 +198,56 @@ struct ConnectionMetrics {
         }
         lastPath = path
         lastMethod = method
-        method.shared.started.increment()
+        if let run = startedRun, run.method === method {
+            startedRun = (method, run.count + 1)
+        } else {
+            flushStartedRun()
+            startedRun = (method, 1)
+        }
         streamsDelta += 1
-        stream.metricsCall = (method, NIODeadline.now().uptimeNanoseconds)
+        let start: UInt64
+        if let burstStart {
+            start = burstStart
+        } else {
+            start = NIODeadline.now().uptimeNanoseconds
+            burstStart = start
+        }
+        stream.metricsCall = (method, start)
     }
 
     /// A call ends with `code`; nothing if it was not started or has already ended.
     mutating func handled(stream: ServerStream, code: StatusCode) {
         guard let call = stream.metricsCall else { return }
         stream.metricsCall = nil
-        let elapsed = NIODeadline.now().uptimeNanoseconds &- call.start
-        call.method.handled(code).increment()
-        call.method.shared.handling.recordNanoseconds(Int64(truncatingIfNeeded: elapsed))
+        ended.append((call.method, call.start, code))
         streamsDelta -= 1
     }
 
-    /// Applies the calls started and ended since the last call to the streams-open gauge.
+    private mutating func flushStartedRun() {
+        guard let run = startedRun else { return }
+        run.method.shared.started.increment(by: Int64(run.count))
+        startedRun = nil
+    }
+
+    /// Records what changed since the last call: started and handled counters, handling times (one clock read)
+    /// and the streams-open gauge. Called once per flush.
     mutating func publish() {
+        flushStartedRun()
+        burstStart = nil
+        if !ended.isEmpty {
+            let now = NIODeadline.now().uptimeNanoseconds
+            var runCount = 0
+            for index in ended.indices {
+                let call = ended[index]
+                call.method.shared.handling.recordNanoseconds(Int64(truncatingIfNeeded: now &- call.start))
+                runCount += 1
+                let next = index + 1 < ended.count ? ended[index + 1] : nil
+                if let next, next.method === call.method, next.code == call.code { continue }
+                call.method.handled(call.code).increment(by: Int64(runCount))
+                runCount = 0
+            }
+            ended.removeAll(keepingCapacity: true)
+        }
         guard streamsDelta != 0 else { return }
         if streamsDelta > 0 {
             server.streamsOpen.increment(by: Double(streamsDelta))

@@ -32,6 +32,8 @@ public final class WeftServer: Service {
     private let server: GRPCServer
     /// Checks bearer tokens when `config.auth` is set; its token file is re-read on SIGHUP.
     private let authenticator: Authenticator?
+    /// Refuses submissions past the overload limits; counts through the engine's observer hooks.
+    public let admission: AdmissionControl
     private let onBound: @Sendable (SocketAddress) -> Void
 
     /// Builds the router with every service. `onBound` runs once the port is accepting connections.
@@ -70,11 +72,14 @@ public final class WeftServer: Service {
         // Metrics are measured only when they are exported (`--metrics-listen`); logs always.
         let telemetry = EngineTelemetry(
             logger: logger, factory: config.metrics == nil ? nil : MetricsSystem.factory)
+        admission = AdmissionControl(
+            settings: config.overload, factory: config.metrics == nil ? nil : MetricsSystem.factory)
         engine = WorkflowEngine(
             config: config.engine, executors: executors, eventLog: InMemoryEventLog(config: config.engine),
-            cache: cacheParts.cache, clock: clock, observer: telemetry)
+            cache: cacheParts.cache, clock: clock, observer: EngineObservers([telemetry, admission]))
         var services: [any RPCService] = [
-            WorkflowService(engine: engine), WorkerService(broker: broker), HealthService(registry: health),
+            WorkflowService(engine: engine, admission: admission), WorkerService(broker: broker),
+            HealthService(registry: health),
         ]
         if config.enableTestService { services.append(TestService()) }
         let index = try DescriptorIndex(fileDescriptorSet: EmbeddedDescriptorSet.bytes)
@@ -163,9 +168,10 @@ public final class WeftServer: Service {
                 }
             }
             if let metrics = config.metrics {
-                let logger = logger
+                let (logger, admission) = (logger, admission)
                 group.addTask {
-                    try await MetricsServer(registry: metrics.registry).run(host: metrics.host, port: metrics.port) {
+                    let server = MetricsServer(registry: metrics.registry, onScrape: admission.refreshGauges)
+                    try await server.run(host: metrics.host, port: metrics.port) {
                         logger.info("metrics on http://\($0)/metrics", metadata: ["address": "\($0)"])
                     }
                 }

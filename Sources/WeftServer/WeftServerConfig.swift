@@ -38,6 +38,9 @@ public struct WeftServerConfig: Sendable {
     /// Bearer-token authentication (`--auth-tokens`); `nil`: every call is served without credentials. Default `nil`.
     /// TLS is ``GRPCServerConfig/tls`` in ``transport``.
     public var auth: AuthSettings?
+    /// Limits past which `SubmitWorkflow` answers RESOURCE_EXHAUSTED (`--max-running-workflows`,
+    /// `--max-pending-tasks`).
+    public var overload: OverloadSettings = .defaults
 
     public init() {}
 

@@ -19,12 +19,17 @@ struct Weftd: AsyncParsableCommand {
     @OptionGroup var observability: WeftdObservabilityOptions
     @OptionGroup var security: SecurityOptions
     @OptionGroup var workers: WorkerOptions
+    @OptionGroup var connections: ConnectionOptions
+    @OptionGroup var overload: OverloadOptions
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        var config = try WeftdConfiguration(options: options, environment: environment).make()
+        let configuration = WeftdConfiguration(options: options, environment: environment)
+        var config = try configuration.make()
+        try configuration.applyConnections(connections, to: &config)
+        try configuration.applyOverload(overload, to: &config)
         try WeftdConfiguration.applySecurity(security, environment: environment, to: &config)
-        try WeftdConfiguration(options: options, environment: environment).applyWorkers(workers, to: &config)
+        try configuration.applyWorkers(workers, to: &config)
         let level = Logger.Level(rawValue: options.logLevel ?? environment["WEFT_LOG_LEVEL"] ?? "info") ?? .info
         switch try observability.format(environment: environment) {
         case .text:

@@ -16,12 +16,15 @@ final class EmbeddedServer {
     /// The first buffer the server wrote.
     private(set) var firstWrite: [UInt8]?
 
-    init(services: [any RPCService], config: GRPCServerConfig = .defaults) throws {
+    /// `registry` is shared by servers that stand for connections of one process (the connection cap).
+    init(
+        services: [any RPCService], config: GRPCServerConfig = .defaults, registry: ConnectionRegistry = ConnectionRegistry()
+    ) throws {
         let handler = GRPCServerConnectionHandler(
             router: ServiceRouter(services: services),
             config: config,
             logger: Logger(label: "weft.test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            registry: ConnectionRegistry()
+            registry: registry
         )
         channel = EmbeddedChannel(handler: handler)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 50051)).wait()

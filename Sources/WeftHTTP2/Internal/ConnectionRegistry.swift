@@ -19,17 +19,19 @@ final class ConnectionRegistry: Sendable {
     private let state = Mutex(State())
 
     /// Registers a connection; `shutdown` runs on `eventLoop` when the server drains. A connection that opens
-    /// during a drain is told at once.
+    /// during a drain is told at once. Returns nil, registering nothing, when `limit` connections are open.
     func add(
-        eventLoop: any EventLoop, shutdown: @escaping @Sendable () -> Void,
+        eventLoop: any EventLoop, limit: Int = .max, shutdown: @escaping @Sendable () -> Void,
         forceClose: @escaping @Sendable () -> Void
-    ) -> Int {
-        let (id, draining) = state.withLock { state in
+    ) -> Int? {
+        let registered = state.withLock { state -> (Int, Bool)? in
+            guard state.entries.count < limit else { return nil }
             let id = state.nextID
             state.nextID += 1
             state.entries[id] = Entry(eventLoop: eventLoop, shutdown: shutdown, forceClose: forceClose)
             return (id, state.draining)
         }
+        guard let (id, draining) = registered else { return nil }
         if draining { eventLoop.execute(shutdown) }
         return id
     }

@@ -194,7 +194,7 @@ final class GRPCClientConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
 
     override func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {}
 
-    override func sessionPing(ack: Bool) {}
+    override func sessionPing(ack: Bool, payload: UInt64) {}
 
     override func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {
         // Calls the server did not take may be retried elsewhere: UNAVAILABLE.

@@ -43,6 +43,13 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
     private var peer = ""
     private var registrationID: Int?
     private var goawayTimer: Scheduled<Void>?
+    /// The debug data of the final GOAWAY of the graceful sequence under way (`max_idle`, `max_age`; empty for
+    /// a drain).
+    private var goawayDebug = ""
+    /// Idle, age and keepalive timers and the client ping policy; set once the connection is registered.
+    private var keeper: ConnectionKeeper?
+    /// The client's PINGs broke the ping policy during the current read.
+    private var pingPolicyBroken = false
     /// `nil` when metrics are off: every hook below is then one nil check.
     private var metrics: ConnectionMetrics?
 
@@ -72,19 +79,44 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         guard registrationID == nil else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         registrationID = registry.add(
-            eventLoop: context.eventLoop, shutdown: { bound.value.beginGracefulShutdown() },
-            forceClose: { bound.value.forceClose() })
+            eventLoop: context.eventLoop, limit: config.connections.maxConnections,
+            shutdown: { bound.value.beginGracefulShutdown() }, forceClose: { bound.value.forceClose() })
+        guard registrationID != nil else {
+            refuseConnection(context: context)
+            return
+        }
         metrics?.server.connectionsOpen.increment()
+        keeper = ConnectionKeeper(settings: config.connections, eventLoop: context.eventLoop, delegate: self)
+        keeper?.start()
         // The server's SETTINGS must be the first frame on the wire (grpc-go clients wait for it).
         flush()
     }
 
+    /// Over the connection cap: SETTINGS and GOAWAY (last-stream-id 0, nothing processed), then close once the
+    /// client's first bytes are read (closing with unread input would reset the socket and lose the GOAWAY),
+    /// or after the GOAWAY notice timeout.
+    private func refuseConnection(context: ChannelHandlerContext) {
+        logger.info(
+            "refusing connection: \(config.connections.maxConnections) connections are open",
+            metadata: ["peer": "\(peer)"])
+        lifecycle = .closing
+        metrics?.goaway(.connectionLimit)
+        session.submitGoaway(lastStreamID: 0, code: .noError, debug: "connection_limit")
+        _ = output.flush(session, to: context)
+        let channel = context.channel
+        goawayTimer = context.eventLoop.scheduleTask(in: .nanoseconds(config.goawayNoticeTimeout.nanoseconds)) {
+            channel.close(promise: nil)
+        }
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
+        keeper?.stop()
         self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        keeper?.readSinceKeepalive = true
         inRead = true
         defer { inRead = false }
         if let error = feed(buffer) {
@@ -95,6 +127,10 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
                 metrics?.goaway(error.isFlooded ? .flood : .protocol)
             }
             fatalSessionError(context: context)
+            return
+        }
+        if pingPolicyBroken {
+            terminate(.tooManyPings, code: .enhanceYourCalm)
             return
         }
         if !session.wantsRead && !session.wantsWrite {
@@ -112,6 +148,7 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         metrics?.publish()
         streams.removeAll()
         goawayTimer?.cancel()
+        keeper?.stop()
         if let registrationID {
             registry.remove(registrationID)
             metrics?.server.connectionsOpen.decrement()
@@ -160,10 +197,12 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
 
     // MARK: Graceful shutdown (GOAWAY notice, PING, final GOAWAY, close when idle)
 
-    func beginGracefulShutdown() {
+    /// Starts the graceful sequence; `cause` is counted and `debug` sent in the final GOAWAY.
+    func beginGracefulShutdown(cause: ServerMetrics.GoawayCause = .drain, debug: String = "") {
         guard lifecycle == .active, let context else { return }
         lifecycle = .notified
-        metrics?.goaway(.drain)
+        goawayDebug = debug
+        metrics?.goaway(cause)
         session.submitShutdownNotice()
         session.submitPing()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -177,25 +216,39 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
         guard lifecycle == .notified else { return }
         lifecycle = .closing
         goawayTimer?.cancel()
-        session.submitGoaway(code: .noError)
+        session.submitGoaway(code: .noError, debug: goawayDebug)
         flush()
     }
 
     /// Grace period over: cancel what is left and close.
-    func forceClose() {
+    func forceClose(cause: ServerMetrics.ResetCause = .shutdown) {
         guard let context else { return }
         for stream in streams.values where !stream.finished {
             stream.finished = true
             session.submitReset(streamID: stream.id, code: .cancel)
-            metrics?.reset(.shutdown)
+            metrics?.reset(cause)
             metrics?.handled(stream: stream, code: .cancelled)
         }
         if lifecycle != .closing {
             metrics?.goaway(.drain)
             lifecycle = .closing
-            session.submitGoaway(code: .noError)
+            session.submitGoaway(code: .noError, debug: goawayDebug)
         }
         flush()
+        context.close(promise: nil)
+    }
+
+    /// Ends the connection at once with a GOAWAY naming `expiry` (keepalive timeout, ping policy): its streams
+    /// are cancelled when the channel closes. A connection already past its final GOAWAY is just closed.
+    private func terminate(_ expiry: ConnectionKeeper.Expiry, code: HTTP2ErrorCode) {
+        guard let context else { return }
+        logger.info("closing connection: \(expiry.rawValue)", metadata: ["peer": "\(peer)"])
+        if lifecycle != .closing {
+            lifecycle = .closing
+            metrics?.goaway(ServerMetrics.GoawayCause(expiry))
+            session.submitGoaway(code: code, debug: expiry.rawValue)
+        }
+        _ = output.flush(session, to: context, whileWritable: false)
         context.close(promise: nil)
     }
 
@@ -384,6 +437,7 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
 
     override func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: streamID) else { return }
+        if streams.isEmpty { keeper?.streamsBecameEmpty() }
         if stream.heldBytes > 0 { session.consumeConnection(count: stream.heldBytes) }
         let byClient = !stream.finished
         if byClient, metrics != nil {
@@ -402,13 +456,16 @@ final class GRPCServerConnectionHandler: HTTP2SessionDelegate, NGHTTP2ChannelHan
     }
 
     override func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {
+        keeper?.forgiveStrikes()
         // Early server closure: the response ended before the client's END_STREAM, so tell it to stop sending.
         guard endStream, let stream = stream(streamID), !stream.remoteClosed else { return }
         session.submitReset(streamID: streamID, code: .noError)
     }
 
-    override func sessionPing(ack: Bool) {
-        if ack && lifecycle == .notified { sendFinalGoaway() }
+    override func sessionPing(ack: Bool, payload: UInt64) {
+        if ack && payload != ConnectionKeeper.keepalivePayload && lifecycle == .notified { sendFinalGoaway() }
+        // Acted on after the read (nghttp2 must not be re-entered from its callback).
+        if let keeper, !keeper.pingReceived(ack: ack, payload: payload) { pingPolicyBroken = true }
     }
 
     override func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {
@@ -676,5 +733,25 @@ extension Duration {
         let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         if overflow { return seconds < 0 ? .min : .max }
         return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow ? .max : scaled + attoseconds / 1_000_000_000
+    }
+}
+
+extension GRPCServerConnectionHandler: ConnectionKeeperDelegate {
+    var openStreamCount: Int { streams.count }
+
+    func keeperRequestsGoaway(_ expiry: ConnectionKeeper.Expiry) {
+        switch expiry {
+        case .idle, .maxAge: beginGracefulShutdown(cause: ServerMetrics.GoawayCause(expiry), debug: expiry.rawValue)
+        case .keepaliveTimeout, .tooManyPings: terminate(expiry, code: expiry == .tooManyPings ? .enhanceYourCalm : .noError)
+        }
+    }
+
+    func keeperSendsPing() {
+        session.submitPing(payload: ConnectionKeeper.keepalivePayload)
+        flushSoon()
+    }
+
+    func keeperForcesClose() {
+        forceClose(cause: .maxAge)
     }
 }

@@ -51,7 +51,8 @@ class HTTP2SessionDelegate {
     func sessionStreamClosed(streamID: Int32, errorCode: UInt32) {}
     func sessionReadData(streamID: Int32, into buffer: UnsafeMutableRawBufferPointer) -> HTTP2DataRead { .deferred }
     func sessionFrameSent(streamID: Int32, isHeaders: Bool, endStream: Bool) {}
-    func sessionPing(ack: Bool) {}
+    /// A PING frame; `payload` is its 8 bytes of opaque data, big-endian.
+    func sessionPing(ack: Bool, payload: UInt64) {}
     func sessionGoaway(lastStreamID: Int32, errorCode: UInt32) {}
 }
 
@@ -254,8 +255,12 @@ final class NGHTTP2Session {
         nghttp2_submit_shutdown_notice(session)
     }
 
-    func submitPing() {
-        nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
+    /// A PING carrying `payload` as its opaque data (big-endian).
+    func submitPing(payload: UInt64 = 0) {
+        withUnsafeBytes(of: payload.bigEndian) { bytes in
+            _ = nghttp2_submit_ping(
+                session, UInt8(NGHTTP2_FLAG_NONE.rawValue), bytes.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        }
     }
 
     /// GOAWAY with the given last stream id (nil: the last one processed) and debug data.
@@ -308,7 +313,10 @@ private let onFrameRecv: nghttp2_on_frame_recv_callback = { _, frame, userData i
     case NGHTTP2_DATA.rawValue:
         if endStream { withDelegate(userData) { $0.sessionDataEndStream(streamID: header.stream_id) } }
     case NGHTTP2_PING.rawValue:
-        withDelegate(userData) { $0.sessionPing(ack: header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0) }
+        let payload = withUnsafeBytes(of: frame.pointee.ping.opaque_data) { UInt64(bigEndian: $0.loadUnaligned(as: UInt64.self)) }
+        withDelegate(userData) {
+            $0.sessionPing(ack: header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0, payload: payload)
+        }
     case NGHTTP2_GOAWAY.rawValue:
         withDelegate(userData) { $0.sessionGoaway(
             lastStreamID: frame.pointee.goaway.last_stream_id, errorCode: frame.pointee.goaway.error_code) }

@@ -8,23 +8,30 @@ public import Prometheus
 public final class MetricsServer: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let group: any EventLoopGroup
+    private let onScrape: @Sendable () -> Void
 
-    /// Serves `registry` on `group` (`nil`: NIO's shared singleton group).
-    public init(registry: PrometheusCollectorRegistry, group: (any EventLoopGroup)? = nil) {
+    /// Serves `registry` on `group` (`nil`: NIO's shared singleton group). `onScrape` runs before each render,
+    /// to bring sampled gauges up to date.
+    public init(
+        registry: PrometheusCollectorRegistry, group: (any EventLoopGroup)? = nil,
+        onScrape: @escaping @Sendable () -> Void = {}
+    ) {
         self.registry = registry
         self.group = group ?? MultiThreadedEventLoopGroup.singleton
+        self.onScrape = onScrape
     }
 
     /// Binds and serves until the calling task is cancelled. `onBound` runs once the port accepts connections.
     public func run(host: String, port: Int, onBound: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
-        let registry = registry
+        let (registry, onScrape) = (registry, onScrape)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(registry: registry))
+                    try channel.pipeline.syncOperations.addHandler(
+                        MetricsHTTPHandler(registry: registry, onScrape: onScrape))
                 }
             }
             .bind(host: host, port: port).get()
@@ -43,10 +50,12 @@ private final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelH
     typealias OutboundOut = HTTPServerResponsePart
 
     private let registry: PrometheusCollectorRegistry
+    private let onScrape: @Sendable () -> Void
     private var head: HTTPRequestHead?
 
-    init(registry: PrometheusCollectorRegistry) {
+    init(registry: PrometheusCollectorRegistry, onScrape: @escaping @Sendable () -> Void) {
         self.registry = registry
+        self.onScrape = onScrape
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -76,7 +85,10 @@ private final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelH
         } else {
             status = .ok
             contentType = "text/plain; version=0.0.4; charset=utf-8"
-            if head.method == .GET { registry.emit(into: &body) }
+            if head.method == .GET {
+                onScrape()
+                registry.emit(into: &body)
+            }
         }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)

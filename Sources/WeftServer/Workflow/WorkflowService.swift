@@ -6,20 +6,28 @@ public import WeftRPC
 public struct WorkflowService: RPCService {
     public static let name = "weft.v1.WorkflowService"
     public let engine: WorkflowEngine
+    /// Refuses submissions past the overload limits; `nil`: every valid submission goes to the engine.
+    public let admission: AdmissionControl?
 
-    public init(engine: WorkflowEngine) {
+    public init(engine: WorkflowEngine, admission: AdmissionControl? = nil) {
         self.engine = engine
+        self.admission = admission
     }
 
     public var serviceName: String { Self.name }
 
     public var methods: [(method: String, handler: RPCHandler)] {
         let engine = engine
+        let admission = admission
         return [
             ("SubmitWorkflow", .unary { (request: Weft_V1_SubmitWorkflowRequest, _) in
                 let spec = try WorkflowMapping.spec(from: request)
                 do {
-                    let submission = try await engine.submit(spec)
+                    let submission = if let admission {
+                        try await admission.admit(taskCount: spec.tasks.count) { try await engine.submit(spec) }
+                    } else {
+                        try await engine.submit(spec)
+                    }
                     return Weft_V1_SubmitWorkflowResponse(
                         workflowID: submission.workflowID, plan: WorkflowMapping.plan(submission.plan),
                         deduplicated: submission.deduplicated)

@@ -1,0 +1,16 @@
+import ArgumentParser
+import WeftServer
+
+extension WeftdConfiguration {
+    /// Maps the overload options onto `config.overload`: a flag wins over its variable.
+    func applyOverload(_ options: OverloadOptions, to config: inout WeftServerConfig) throws {
+        var overload = config.overload
+        overload.maxRunningWorkflows =
+            try int(options.maxRunningWorkflows, "WEFT_MAX_RUNNING_WORKFLOWS") ?? overload.maxRunningWorkflows
+        overload.maxPendingTasks = try int(options.maxPendingTasks, "WEFT_MAX_PENDING_TASKS") ?? overload.maxPendingTasks
+        guard overload.maxRunningWorkflows >= 1, overload.maxPendingTasks >= 1 else {
+            throw ValidationError("--max-running-workflows and --max-pending-tasks must be at least 1")
+        }
+        config.overload = overload
+    }
+}
