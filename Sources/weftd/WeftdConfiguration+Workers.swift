@@ -15,5 +15,10 @@ extension WeftdConfiguration {
         if workers.maxPendingPerQueue < 1 { throw ValidationError("WEFT_MAX_QUEUE_PENDING must be at least 1") }
         if workers.maxHeartbeatDetailsBytes < 0 { throw ValidationError("WEFT_MAX_HEARTBEAT_DETAILS must not be negative") }
         config.workers = workers
+        config.redisQueueFetchConnections =
+            try int(workerOptions.redisQueueConnections, "WEFT_REDIS_QUEUE_CONNECTIONS") ?? config.redisQueueFetchConnections
+        if config.redisQueueFetchConnections < 1 {
+            throw ValidationError("WEFT_REDIS_QUEUE_CONNECTIONS must be at least 1")
+        }
     }
 }

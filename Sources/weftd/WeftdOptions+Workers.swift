@@ -13,4 +13,7 @@ struct WorkerOptions: ParsableArguments {
 
     @Option(help: "Bytes of a worker heartbeat's details (env WEFT_MAX_HEARTBEAT_DETAILS; default 65536).")
     var maxHeartbeatDetails: Int?
+
+    @Option(help: "With REDIS_URL: connections kept for blocking reads of worker queues, one per queue polled at once on this process (env WEFT_REDIS_QUEUE_CONNECTIONS; default 8).")
+    var redisQueueConnections: Int?
 }
