@@ -16,7 +16,8 @@ import UnixSignals
 /// Shutdown sequence (SIGTERM/SIGINT through the `ServiceGroup`): every health name turns NOT_SERVING (watchers
 /// are told), the server keeps serving for `drainDelay`, then the engine stops accepting workflows and cancels the
 /// running ones (their watchers receive the terminal `workflow_cancelled` event: the embedded in-memory mode
-/// cannot resume them after a restart), the server stops accepting connections and sends each connection the
+/// cannot resume them after a restart; in Redis mode they are stopped without a terminal event, stay active in Redis
+/// and are resumed by the next start), the server stops accepting connections and sends each connection the
 /// GOAWAY notice, a PING and the final GOAWAY; health Watch streams end with UNAVAILABLE; in-flight calls get
 /// `drainGrace` to finish before they are cancelled; then the process exits.
 public final class WeftServer: Service {
@@ -27,6 +28,8 @@ public final class WeftServer: Service {
     /// Keeps the Redis cache index in step with Redis (SCAN at start, pub/sub after); nil in memory.
     private let cacheRunner: (@Sendable () async throws -> Void)?
     private let redis: (client: RedisClient, subscriber: RedisSubscriber)?
+    /// Redis mode's event log and workflow store; nil in memory.
+    private let redisEvents: RedisEventLog?
     private let server: GRPCServer
     /// Checks bearer tokens when `config.auth` is set; its token file is re-read on SIGHUP.
     private let authenticator: Authenticator?
@@ -44,15 +47,20 @@ public final class WeftServer: Service {
         let commands = try config.execConfigPath.map { try ExecCommand.loadConfig(path: $0) } ?? []
         let executors = ExecutorRegistry(
             sim: SimExecutor(clock: clock), exec: commands.isEmpty ? nil : ExecExecutor(commands: commands))
-        let cacheParts = try Self.makeCache(config, logger: logger)
+        let redis = try Self.makeRedis(config, logger: logger)
+        self.redis = redis
+        let cacheParts = try Self.makeCache(config, redis: redis, logger: logger)
         cacheRunner = cacheParts.runner
-        redis = cacheParts.redis
         // Metrics are measured only when they are exported (`--metrics-listen`); logs always.
         let telemetry = EngineTelemetry(
             logger: logger, factory: config.metrics == nil ? nil : MetricsSystem.factory)
+        let health = health
+        let redisEvents = redis.map { Self.makeEventLog(config, redis: $0, health: health, logger: logger) }
+        self.redisEvents = redisEvents
         engine = WorkflowEngine(
-            config: config.engine, executors: executors, eventLog: InMemoryEventLog(config: config.engine),
-            cache: cacheParts.cache, clock: clock, observer: telemetry)
+            config: config.engine, executors: executors,
+            eventLog: redisEvents ?? InMemoryEventLog(config: config.engine), cache: cacheParts.cache, clock: clock,
+            observer: telemetry, store: redisEvents ?? NoWorkflowStore())
         var services: [any RPCService] = [
             WorkflowService(engine: engine), UnimplementedService.workerService, HealthService(registry: health),
         ]
@@ -74,12 +82,50 @@ public final class WeftServer: Service {
             threads: config.threads)
     }
 
+    /// Event writes waiting for Redis (Redis mode; zero in memory): a gauge for admission control.
+    public var bufferedRedisWrites: (count: Int, bytes: Int) {
+        let backlog = redisEvents?.backlog ?? RedisWriteBacklog()
+        return (backlog.count, backlog.bytes)
+    }
+
+    /// The Redis connections (`REDIS_URL`), shared by the event log and the cache; nil in memory.
+    private static func makeRedis(_ config: WeftServerConfig, logger: Logger) throws
+        -> (client: RedisClient, subscriber: RedisSubscriber)?
+    {
+        guard let redisURL = config.redisURL else { return nil }
+        let redisConfiguration: RedisConfiguration
+        do {
+            redisConfiguration = try RedisConfiguration(url: redisURL)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "REDIS_URL: \(error)")
+        }
+        return (
+            RedisClient(configuration: redisConfiguration, logger: logger),
+            RedisSubscriber(configuration: redisConfiguration, logger: logger)
+        )
+    }
+
+    /// Redis mode's event log: health of `weft.v1.WorkflowService` follows whether Redis is reachable.
+    private static func makeEventLog(
+        _ config: WeftServerConfig, redis: (client: RedisClient, subscriber: RedisSubscriber),
+        health: HealthRegistry, logger: Logger
+    ) -> RedisEventLog {
+        var settings = RedisEventLog.Settings()
+        settings.streamMaxLength = config.redisStreamMaxLength
+        settings.writeBufferLimit = config.redisWriteBufferLimit
+        settings.retention = config.engine.retention
+        return RedisEventLog(
+            client: redis.client, subscriber: redis.subscriber, settings: settings, logger: logger
+        ) { available in
+            health.setStatus(available ? .serving : .notServing, for: WorkflowService.name)
+        }
+    }
+
     /// The result cache: off, in memory, or fronted by Redis (`REDIS_URL`).
-    private static func makeCache(_ config: WeftServerConfig, logger: Logger) throws -> (
-        cache: (any ResultCache)?, runner: (@Sendable () async throws -> Void)?,
-        redis: (client: RedisClient, subscriber: RedisSubscriber)?
-    ) {
-        guard config.cache.enabled else { return (nil, nil, nil) }
+    private static func makeCache(
+        _ config: WeftServerConfig, redis: (client: RedisClient, subscriber: RedisSubscriber)?, logger: Logger
+    ) throws -> (cache: (any ResultCache)?, runner: (@Sendable () async throws -> Void)?) {
+        guard config.cache.enabled else { return (nil, nil) }
         let configuration = CacheConfiguration(
             thresholds: CacheThresholds(
                 reuse: config.cache.reuseThreshold, similarity: config.cache.similarityThreshold),
@@ -96,29 +142,42 @@ public final class WeftServer: Service {
             embedder = HashingEmbedder()
         }
         let warn: @Sendable (String) -> Void = { message in logger.warning("cache: \(message)") }
-        guard let redisURL = config.redisURL else {
+        guard let redis else {
             let store = InMemoryCacheStore(dimensions: embedder.dimensions)
             let cache = SemanticCache(store: store, embedder: embedder, configuration: configuration, onWarning: warn)
-            return (SemanticResultCache(cache: cache), nil, nil)
+            return (SemanticResultCache(cache: cache), nil)
         }
-        let redisConfiguration: RedisConfiguration
-        do {
-            redisConfiguration = try RedisConfiguration(url: redisURL)
-        } catch {
-            throw RPCError(code: .invalidArgument, message: "REDIS_URL: \(error)")
-        }
-        let client = RedisClient(configuration: redisConfiguration, logger: logger)
-        let subscriber = RedisSubscriber(configuration: redisConfiguration, logger: logger)
         let store = RedisCacheStore(
-            client: client, subscriber: subscriber, dimensions: embedder.dimensions, logger: logger)
+            client: redis.client, subscriber: redis.subscriber, dimensions: embedder.dimensions, logger: logger)
         let cache = SemanticCache(store: store, embedder: embedder, configuration: configuration, onWarning: warn)
-        return (SemanticResultCache(cache: cache), { try await store.run() }, (client, subscriber))
+        return (SemanticResultCache(cache: cache), { try await store.run() })
+    }
+
+    /// Redis mode: resumes the workflows an earlier process left active, retrying while Redis is unreachable.
+    private static func resumeStoredWorkflows(_ engine: WorkflowEngine, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                let resumed = try await engine.resumeStoredWorkflows()
+                if !resumed.isEmpty {
+                    logger.info("resumed \(resumed.count) workflow(s) from Redis", metadata: ["workflows": "\(resumed)"])
+                }
+                return
+            } catch {
+                logger.warning("cannot resume workflows from Redis yet", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     public func run() async throws {
         let engine = engine
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await engine.run() }
+            if let redisEvents {
+                let logger = logger
+                group.addTask { await redisEvents.run() }
+                group.addTask { await Self.resumeStoredWorkflows(engine, logger: logger) }
+            }
             if let cacheRunner {
                 group.addTask {
                     // Cancelled with the group at shutdown; a Redis outage inside it is retried by the store.

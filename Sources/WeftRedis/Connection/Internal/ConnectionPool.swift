@@ -131,17 +131,23 @@ final class ConnectionPool: Sendable {
                     connection = fresh
                     current = fresh
                 case .failure(let error):
+                    RedisCommandMetrics.record(job.commands, duration: .zero, error: error)
                     job.finish(.failure(error))
                     continue
                 }
             }
+            let started = ContinuousClock.now
             do throws(RedisError) {
+                let values: [RedisValue]
                 if job.throwOnErrorReply, let arguments = job.commands.first, job.commands.count == 1 {
-                    job.finish(.success([try current.command(arguments)]))
+                    values = [try current.command(arguments)]
                 } else {
-                    job.finish(.success(try current.pipeline(job.commands)))
+                    values = try current.pipeline(job.commands)
                 }
+                RedisCommandMetrics.record(job.commands, duration: started.duration(to: .now), error: nil)
+                job.finish(.success(values))
             } catch {
+                RedisCommandMetrics.record(job.commands, duration: started.duration(to: .now), error: error)
                 if error.breaksConnection || current.isBroken {
                     connection = nil
                     logger.debug("dropped a Redis connection", metadata: ["error": "\(error)"])

@@ -1,0 +1,138 @@
+import Foundation
+import WeftEngine
+import WeftMapping
+import WeftMessages
+import WeftRPC
+
+/// How one event and its checkpoint become Redis commands, and how stream entries become events again.
+struct RedisEventCodec: Sendable {
+    let layout: RedisWorkflowLayout
+    /// `XADD … MAXLEN ~ n`: the approximate cap on a stream's length.
+    let streamMaxLength: Int
+    /// Seconds a finished workflow's keys live (`EXPIRE` with the terminal event).
+    let retentionSeconds: Int64
+
+    /// One `MULTI … EXEC` block: the event (`XADD`), the state it announces (`HSET`, and the active set), then the
+    /// `PUBLISH` of its sequence. Inside one transaction, so no reader ever sees the event without its state, and the
+    /// notification is sent only once both are stored.
+    func commands(for event: WorkflowEvent, checkpoint: WorkflowCheckpoint) -> [[RedisArgument]] {
+        let id = event.workflowID
+        let sequence = event.sequence
+        var commands: [[RedisArgument]] = [["MULTI"]]
+        let message = WorkflowMapping.event(event)
+        commands.append([
+            "XADD", RedisArgument(layout.streamKey(id)), "MAXLEN", "~", RedisArgument(streamMaxLength),
+            RedisArgument(RedisWorkflowLayout.entryID(sequence)),
+            "seq", RedisArgument(sequence), "kind", RedisArgument(event.payload.kind),
+            "task_id", RedisArgument(Self.taskID(of: event.payload) ?? ""),
+            "event", RedisArgument(message.wireBytes()), "summary", RedisArgument(Self.summary(event)),
+        ])
+        typealias Field = RedisWorkflowLayout.Field
+        var workflow: [RedisArgument] = [
+            "HSET", RedisArgument(layout.workflowKey(id)), RedisArgument(Field.lastSequence), RedisArgument(sequence),
+        ]
+        if let accepted = checkpoint.accepted {
+            workflow += [
+                RedisArgument(Field.spec), RedisArgument(WorkflowMapping.request(from: accepted.spec).wireBytes()),
+                RedisArgument(Field.createdUnixMs), RedisArgument(accepted.createdUnixMs),
+                RedisArgument(Field.status), RedisArgument(WorkflowStatus.pending.rawValue),
+            ]
+        }
+        if let finished = checkpoint.finished {
+            workflow += [
+                RedisArgument(Field.status), RedisArgument(finished.status.rawValue),
+                RedisArgument(Field.finishedUnixMs), RedisArgument(finished.unixMs),
+            ]
+        }
+        if let expansion = checkpoint.expansion {
+            let tasks = Weft_V1_SubmitWorkflowRequest(tasks: expansion.tasks.map(WorkflowMapping.taskSpec))
+            workflow += [
+                RedisArgument("\(Field.expansionPrefix)\(sequence):\(expansion.parentTaskID)"),
+                RedisArgument(tasks.wireBytes()),
+            ]
+        }
+        commands.append(workflow)
+        if !checkpoint.tasks.isEmpty {
+            var tasks: [RedisArgument] = ["HSET", RedisArgument(layout.tasksKey(id))]
+            for task in checkpoint.tasks {
+                tasks.append(RedisArgument(task.taskID))
+                tasks.append(RedisArgument(WorkflowMapping.taskState(task).wireBytes()))
+            }
+            commands.append(tasks)
+        }
+        if checkpoint.accepted != nil {
+            commands.append(["SADD", RedisArgument(layout.activeKey), RedisArgument(id)])
+        }
+        if event.payload.isTerminal {
+            commands.append(["SREM", RedisArgument(layout.activeKey), RedisArgument(id)])
+            for key in [layout.streamKey(id), layout.workflowKey(id), layout.tasksKey(id)] {
+                commands.append(["EXPIRE", RedisArgument(key), RedisArgument(retentionSeconds)])
+            }
+        }
+        commands.append(["PUBLISH", RedisArgument(layout.updatesChannel(id)), RedisArgument(sequence)])
+        commands.append(["EXEC"])
+        return commands
+    }
+
+    /// The task an event is about, if any (the stream's `task_id` field).
+    static func taskID(of payload: WorkflowEvent.Payload) -> String? {
+        switch payload {
+        case .taskStarted(let taskID, _, _), .taskHeartbeat(let taskID, _, _),
+            .taskFailed(let taskID, _, _, _, _, _), .taskSkipped(let taskID, _):
+            taskID
+        case .taskCompleted(let result): result.taskID
+        default: nil
+        }
+    }
+
+    /// The stream's `summary` field: a small JSON object for people following the stream with redis-cli, e.g.
+    /// `{"attempt":1,"kind":"task_started","progress":"3/30","seq":7,"task_id":"build"}`.
+    static func summary(_ event: WorkflowEvent) -> String {
+        var fields: [String: Any] = [
+            "seq": event.sequence, "kind": event.payload.kind,
+            "progress": "\(event.progress.completed)/\(event.progress.total)",
+        ]
+        if let taskID = taskID(of: event.payload) { fields["task_id"] = taskID }
+        switch event.payload {
+        case .taskStarted(_, let attempt, _), .taskHeartbeat(_, let attempt, _): fields["attempt"] = attempt
+        case .taskCompleted(let result): fields["attempt"] = result.attempt
+        case .taskFailed(_, let attempt, let error, _, let willRetry, _):
+            fields["attempt"] = attempt
+            fields["error"] = String(error.prefix(200))
+            fields["will_retry"] = willRetry
+        case .taskSkipped(_, let reason), .workflowCancelled(let reason): fields["reason"] = String(reason.prefix(200))
+        case .workflowFailed(let error, _, _): fields["error"] = String(error.prefix(200))
+        case .batchStarted(let index, _), .batchCompleted(let index, _): fields["batch"] = index
+        default: break
+        }
+        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The events of an `XRANGE` reply, in order.
+    /// - Throws: ``EngineError`` INTERNAL naming the entry when one cannot be decoded.
+    static func events(fromRange reply: RedisValue) throws -> [WorkflowEvent] {
+        guard let entries = reply.array else {
+            throw EngineError(.internal, "XRANGE returned \(reply), not an array")
+        }
+        return try entries.map(event(fromEntry:))
+    }
+
+    private static func event(fromEntry entry: RedisValue) throws -> WorkflowEvent {
+        guard let parts = entry.array, parts.count == 2, let fields = parts[1].array else {
+            throw EngineError(.internal, "unexpected stream entry \(entry)")
+        }
+        var index = 0
+        while index + 1 < fields.count {
+            if fields[index].string == "event", let bytes = fields[index + 1].bytes {
+                do {
+                    return try WorkflowMapping.event(from: Weft_V1_WorkflowEvent(wireBytes: bytes))
+                } catch {
+                    throw EngineError(.internal, "stream entry \(parts[0]) holds no valid event: \(error)", cause: error)
+                }
+            }
+            index += 2
+        }
+        throw EngineError(.internal, "stream entry \(parts[0]) has no event field")
+    }
+}

@@ -1,0 +1,154 @@
+public import Logging
+import Synchronization
+public import WeftEngine
+
+/// Event writes waiting for Redis: the gauge for admission control (``RedisEventLog/backlog``).
+public struct RedisWriteBacklog: Sendable, Hashable {
+    /// Events (each with its state) queued and not yet confirmed by Redis.
+    public var count: Int
+    /// Their size in bytes, as sent.
+    public var bytes: Int
+
+    public init(count: Int = 0, bytes: Int = 0) {
+        self.count = count
+        self.bytes = bytes
+    }
+}
+
+/// The Redis mode's ``EventLog`` and ``WorkflowStore``: every event on the stream `workflow:stream:{id}`, announced on
+/// `workflow:updates:{id}`, with the workflow's durable state beside it (``RedisWorkflowLayout``).
+///
+/// **Writes.** This process runs the workflow and assigns its sequence numbers; each event and the state it announces
+/// go to Redis in one `MULTI … EXEC` block ending with the `PUBLISH` (``RedisEventCodec``), queued and sent in
+/// pipelined batches by one writer (``RedisWriteQueue``). A workflow's accepted event is stored before ``append``
+/// returns, or refused with UNAVAILABLE; later events are buffered (bounded) through Redis outages.
+///
+/// **Watching** reads Redis only, so a watcher on any weftd sharing the Redis sees the same events: it subscribes to
+/// the workflow's channel on the process's one ``RedisSubscriber`` connection (shared by every watcher), then replays
+/// with `XRANGE` after `after_sequence`, then reads the stream again on each notification. Subscribing before the
+/// first read leaves no gap; reading by sequence drops duplicates. A notification lost while the subscriber
+/// reconnects is covered by a periodic re-read (``Settings/watchPollInterval``).
+public final class RedisEventLog: EventLog, WorkflowStore {
+    public struct Settings: Sendable, Hashable {
+        public var layout = RedisWorkflowLayout()
+        /// The approximate cap on a stream's entries (`XADD MAXLEN ~`). Default 100,000.
+        public var streamMaxLength = 100_000
+        /// How long a finished workflow's stream and state stay in Redis (`EXPIRE`). Default 1 hour.
+        public var retention: Duration = .seconds(3600)
+        /// Event writes held while Redis is unreachable; past it, workflows wait for room. Default 10,000.
+        public var writeBufferLimit = 10_000
+        /// How often Redis is pinged while no write is pending, to know it is reachable. Default 500 ms.
+        public var probeInterval: Duration = .milliseconds(500)
+        /// How often a watcher re-reads the stream without a notification. Default 1 s.
+        public var watchPollInterval: Duration = .seconds(1)
+        /// Entries per `XRANGE` read. Default 1,000.
+        public var readPageSize = 1000
+
+        public init() {}
+    }
+
+    public let settings: Settings
+    private let client: RedisClient
+    private let subscriber: RedisSubscriber
+    private let codec: RedisEventCodec
+    private let queue: RedisWriteQueue
+    /// The last sequence of every workflow this process writes (running here).
+    private let sequences = Mutex<[String: UInt64]>([:])
+
+    /// - Parameter onAvailability: called when Redis becomes unreachable (false) or reachable again (true).
+    public init(
+        client: RedisClient, subscriber: RedisSubscriber, settings: Settings = Settings(),
+        logger: Logger = Logger(label: "weft.redis.events"),
+        onAvailability: @escaping @Sendable (Bool) -> Void = { _ in }
+    ) {
+        precondition(settings.streamMaxLength >= 1 && settings.readPageSize >= 1, "limits must be positive")
+        self.settings = settings
+        self.client = client
+        self.subscriber = subscriber
+        let (seconds, attoseconds) = settings.retention.components
+        codec = RedisEventCodec(
+            layout: settings.layout, streamMaxLength: settings.streamMaxLength,
+            retentionSeconds: max(1, seconds + (attoseconds > 0 ? 1 : 0)))
+        queue = RedisWriteQueue(
+            client: client, limit: settings.writeBufferLimit, probeInterval: settings.probeInterval, logger: logger,
+            onAvailability: onAvailability)
+    }
+
+    /// Runs the writer (and the availability probe) until cancelled; then sends what is queued, once.
+    public func run() async {
+        await queue.run()
+    }
+
+    /// Whether Redis answered the last write or probe.
+    public var isAvailable: Bool { queue.isAvailable }
+
+    /// Writes waiting for Redis (non-zero while it is slow or unreachable).
+    public var backlog: RedisWriteBacklog { queue.backlog }
+
+    // MARK: - EventLog
+
+    /// Starts a new workflow's numbering; nothing is written until its first event.
+    public func create(workflowID: String) throws {
+        let created = sequences.withLock { sequences -> Bool in
+            guard sequences[workflowID] == nil else { return false }
+            sequences[workflowID] = 0
+            return true
+        }
+        guard created else { throw EngineError(.internal, "workflow \"\(workflowID)\" already has an event history") }
+    }
+
+    @discardableResult
+    public func append(
+        workflowID: String, timeUnixMs: UInt64, progress: Progress, payload: WorkflowEvent.Payload,
+        checkpoint: WorkflowCheckpoint
+    ) async throws -> WorkflowEvent {
+        let sequence = try sequences.withLock { sequences throws(EngineError) -> UInt64 in
+            guard let last = sequences[workflowID] else {
+                throw EngineError(.notFound, "workflow \"\(workflowID)\" is not running in this process")
+            }
+            sequences[workflowID] = payload.isTerminal ? nil : last + 1
+            return last + 1
+        }
+        let event = WorkflowEvent(
+            sequence: sequence, workflowID: workflowID, timeUnixMs: timeUnixMs, progress: progress, payload: payload)
+        let commands = codec.commands(for: event, checkpoint: checkpoint)
+        if checkpoint.accepted != nil {
+            try await queue.enqueueAndWait(commands)
+        } else {
+            await queue.enqueue(commands)
+        }
+        return event
+    }
+
+    public func reopen(workflowID: String, lastSequence: UInt64) {
+        sequences.withLock { $0[workflowID] = lastSequence }
+    }
+
+    public func discard(workflowID: String) {
+        _ = sequences.withLock { $0.removeValue(forKey: workflowID) }
+    }
+
+    /// The last sequence: this process's own count for a workflow it runs, else the one stored in Redis.
+    public func lastSequence(workflowID: String) async -> UInt64? {
+        if let local = sequences.withLock({ $0[workflowID] }) { return local }
+        let reply = try? await client.command(
+            "HGET", RedisArgument(settings.layout.workflowKey(workflowID)),
+            RedisArgument(RedisWorkflowLayout.Field.lastSequence))
+        return reply?.integer.map { UInt64(max(0, $0)) }
+    }
+
+    public func watch(workflowID: String, afterSequence: UInt64) async throws
+        -> AsyncThrowingStream<WorkflowEvent, any Error>
+    {
+        try await RedisEventWatch(
+            client: client, subscriber: subscriber, layout: settings.layout, pageSize: settings.readPageSize,
+            pollInterval: settings.watchPollInterval
+        ).start(workflowID: workflowID, afterSequence: afterSequence)
+    }
+
+    // MARK: - WorkflowStore
+
+    public func activeWorkflows() async throws -> [StoredWorkflow] {
+        try await RedisWorkflowReader(client: client, layout: settings.layout).activeWorkflows()
+    }
+}
