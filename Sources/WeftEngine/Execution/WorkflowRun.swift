@@ -294,7 +294,7 @@ final class WorkflowRun: Sendable {
                 record.update { state in
                     state.tasks[index].status = .running
                     state.tasks[index].attempt = attempt
-                    if state.tasks[index].startedUnixMs == 0 { state.tasks[index].startedUnixMs = now }
+                    if attempt == 1 { state.tasks[index].startedUnixMs = now }
                 }
                 environment.observer.attemptStarted(workflowID: record.workflowID, taskID: taskID, attempt: attempt)
                 await append(.taskStarted(taskID: taskID, attempt: attempt, executor: scheduler.graph.tasks[index].executor))
