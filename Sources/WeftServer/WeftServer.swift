@@ -153,19 +153,22 @@ public final class WeftServer: Service {
         return (SemanticResultCache(cache: cache), { try await store.run() })
     }
 
-    /// Redis mode: resumes the workflows an earlier process left active, retrying while Redis is unreachable.
+    /// Redis mode: resumes the workflows an earlier process left active at start, then every second takes over
+    /// those whose process died (its lease expired); keeps trying while Redis is unreachable.
     private static func resumeStoredWorkflows(_ engine: WorkflowEngine, logger: Logger) async {
+        var failing = false
         while !Task.isCancelled {
             do {
                 let resumed = try await engine.resumeStoredWorkflows()
                 if !resumed.isEmpty {
                     logger.info("resumed \(resumed.count) workflow(s) from Redis", metadata: ["workflows": "\(resumed)"])
                 }
-                return
+                failing = false
             } catch {
-                logger.warning("cannot resume workflows from Redis yet", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
+                if !failing { logger.warning("cannot resume workflows from Redis yet", metadata: ["error": "\(error)"]) }
+                failing = true
             }
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 

@@ -221,14 +221,15 @@ def check_continuous(events: list[pb.WorkflowEvent], task_ids: list[str]) -> Non
 def test_stream_matches_grpc_stream_and_a_second_process(redis_server: RedisServer,
                                                          weftd_factory: Callable[..., WeftdProcess]) -> None:
     a = weftd_factory("--redis-url", redis_server.url, "--cache", "false")
-    b = weftd_factory("--redis-url", redis_server.url, "--cache", "false")
     ch_a, stub_a = stub_for(a.address)
-    ch_b, stub_b = stub_for(b.address)
-    tasks = [sim("root", duration_ms=150)] + [sim(f"t{i}", "root", duration_ms=100 + 30 * i) for i in range(6)]
+    tasks = [sim("root", duration_ms=300)] + [sim(f"t{i}", "root", duration_ms=100 + 30 * i) for i in range(6)]
     tasks.append(sim("last", *[f"t{i}" for i in range(6)], duration_ms=50))
     response = stub_a.SubmitWorkflow(pb.SubmitWorkflowRequest(description="redis stream", tasks=tasks,
                                                               options=NO_CACHE), timeout=RPC_TIMEOUT)
     wid = response.workflow_id
+    # Started while a runs the workflow: a's lease is alive, so b must not resume (run a second copy of) it.
+    b = weftd_factory("--redis-url", redis_server.url, "--cache", "false")
+    ch_b, stub_b = stub_for(b.address)
     results: dict[str, list[pb.WorkflowEvent]] = {}
 
     def collect(name: str, stub: pbg.WorkflowServiceStub) -> None:
@@ -242,6 +243,11 @@ def test_stream_matches_grpc_stream_and_a_second_process(redis_server: RedisServ
     assert set(results) == {"a", "b"}, "a watcher did not finish"
     check_continuous(results["a"], [t.id for t in tasks])
     assert results["b"] == results["a"], "the second process's watcher saw different events"
+    starts = [e.task_started.attempt for e in results["a"] if kind(e) == "task_started"]
+    assert starts == [1] * len(tasks), f"a task ran twice (the second process took the workflow over?): {starts}"
+    with pytest.raises(grpc.RpcError) as info:  # b never ran it, so it does not know it as its own
+        stub_b.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
     entries = stream_entries(redis_server, wid)
     assert len(entries) == len(results["a"])

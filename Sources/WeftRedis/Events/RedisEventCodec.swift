@@ -11,6 +11,9 @@ struct RedisEventCodec: Sendable {
     let streamMaxLength: Int
     /// Seconds a finished workflow's keys live (`EXPIRE` with the terminal event).
     let retentionSeconds: Int64
+    /// This process's instance id and the lifetime of its lease key.
+    let instance: String
+    let leaseMilliseconds: Int64
 
     /// One `MULTI … EXEC` block: the event (`XADD`), the state it announces (`HSET`, and the active set), then the
     /// `PUBLISH` of its sequence. Inside one transaction, so no reader ever sees the event without its state, and the
@@ -36,6 +39,7 @@ struct RedisEventCodec: Sendable {
                 RedisArgument(Field.spec), RedisArgument(WorkflowMapping.request(from: accepted.spec).wireBytes()),
                 RedisArgument(Field.createdUnixMs), RedisArgument(accepted.createdUnixMs),
                 RedisArgument(Field.status), RedisArgument(WorkflowStatus.pending.rawValue),
+                RedisArgument(Field.owner), RedisArgument(instance),
             ]
         }
         if let finished = checkpoint.finished {
@@ -62,6 +66,8 @@ struct RedisEventCodec: Sendable {
         }
         if checkpoint.accepted != nil {
             commands.append(["SADD", RedisArgument(layout.activeKey), RedisArgument(id)])
+            // The owner's lease exists before anyone can see the workflow, so no other process takes it over.
+            commands.append(lease())
         }
         if event.payload.isTerminal {
             commands.append(["SREM", RedisArgument(layout.activeKey), RedisArgument(id)])
@@ -72,6 +78,11 @@ struct RedisEventCodec: Sendable {
         commands.append(["PUBLISH", RedisArgument(layout.updatesChannel(id)), RedisArgument(sequence)])
         commands.append(["EXEC"])
         return commands
+    }
+
+    /// `SET weft:wf:owner:{instance} 1 PX {lease}`: keeps this process's workflows its own.
+    func lease() -> [RedisArgument] {
+        ["SET", RedisArgument(layout.ownerKey(instance)), "1", "PX", RedisArgument(leaseMilliseconds)]
     }
 
     /// The task an event is about, if any (the stream's `task_id` field).

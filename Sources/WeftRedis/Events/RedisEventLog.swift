@@ -43,11 +43,16 @@ public final class RedisEventLog: EventLog, WorkflowStore {
         public var watchPollInterval: Duration = .seconds(1)
         /// Entries per `XRANGE` read. Default 1,000.
         public var readPageSize = 1000
+        /// The lifetime of this process's lease key (`weft:wf:owner:{instance}`), refreshed five times per lifetime.
+        /// After a crash, another process takes the workflows over once it has expired. Default 5 s.
+        public var lease: Duration = .seconds(5)
 
         public init() {}
     }
 
     public let settings: Settings
+    /// This process's id in the `owner` field of the workflows it runs.
+    public let instanceID: String
     private let client: RedisClient
     private let subscriber: RedisSubscriber
     private let codec: RedisEventCodec
@@ -65,18 +70,34 @@ public final class RedisEventLog: EventLog, WorkflowStore {
         self.settings = settings
         self.client = client
         self.subscriber = subscriber
+        instanceID = WorkflowEngine.randomID().replacingOccurrences(of: "wf-", with: "weftd-")
         let (seconds, attoseconds) = settings.retention.components
         codec = RedisEventCodec(
             layout: settings.layout, streamMaxLength: settings.streamMaxLength,
-            retentionSeconds: max(1, seconds + (attoseconds > 0 ? 1 : 0)))
+            retentionSeconds: max(1, seconds + (attoseconds > 0 ? 1 : 0)), instance: instanceID,
+            leaseMilliseconds: max(1, settings.lease.components.seconds * 1000
+                + settings.lease.components.attoseconds / 1_000_000_000_000_000))
         queue = RedisWriteQueue(
             client: client, limit: settings.writeBufferLimit, probeInterval: settings.probeInterval, logger: logger,
             onAvailability: onAvailability)
     }
 
-    /// Runs the writer (and the availability probe) until cancelled; then sends what is queued, once.
+    /// Runs the writer (and the availability probe) and keeps this process's lease alive until cancelled; then
+    /// sends what is queued, once, and drops the lease so that a successor resumes the workflows at once.
     public func run() async {
-        await queue.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.queue.run() }
+            group.addTask { await self.renewLease() }
+            await group.waitForAll()
+        }
+        _ = try? await client.command("DEL", RedisArgument(settings.layout.ownerKey(instanceID)))
+    }
+
+    private func renewLease() async {
+        while !Task.isCancelled {
+            _ = try? await client.command(codec.lease())
+            try? await Task.sleep(for: settings.lease / 5)
+        }
     }
 
     /// Whether Redis answered the last write or probe.
@@ -148,7 +169,10 @@ public final class RedisEventLog: EventLog, WorkflowStore {
 
     // MARK: - WorkflowStore
 
+    /// The active workflows no live process owns (their owner's lease expired), each claimed for this process.
+
     public func activeWorkflows() async throws -> [StoredWorkflow] {
-        try await RedisWorkflowReader(client: client, layout: settings.layout).activeWorkflows()
+        _ = try? await client.command(codec.lease())
+        return try await RedisWorkflowReader(client: client, layout: settings.layout).activeWorkflows(claimFor: instanceID)
     }
 }

@@ -7,7 +7,9 @@
 /// - `workflow:updates:{id}`: the pub/sub channel carrying each new event's sequence number;
 /// - `weft:wf:{id}`: a hash with the accepted spec and the workflow's status (fields in ``Field``);
 /// - `weft:wf:{id}:tasks`: a hash from task id to its state (`weft.v1.TaskState` protobuf bytes);
-/// - `weft:wf:active`: the set of workflows a starting weftd resumes.
+/// - `weft:wf:active`: the set of workflows a starting weftd resumes;
+/// - `weft:wf:owner:{instance}`: a key with a short TTL that a running weftd keeps alive; a workflow whose owner's
+///   key has expired is taken over by another process.
 public struct RedisWorkflowLayout: Sendable, Hashable {
     /// Prefix of the stream and channel keys. Default `workflow` (the original platform's names).
     public var eventPrefix: String
@@ -24,6 +26,8 @@ public struct RedisWorkflowLayout: Sendable, Hashable {
         public static let finishedUnixMs = "finished_ms"
         /// The sequence of the last event written: a resumed run continues after it.
         public static let lastSequence = "last_seq"
+        /// The instance id of the weftd running the workflow (its lease is `ownerKey(instance)`).
+        public static let owner = "owner"
         /// `expansion:{sequence}:{parent task id}`: the tasks a META task added, as a `SubmitWorkflowRequest`
         /// holding only `tasks`.
         public static let expansionPrefix = "expansion:"
@@ -40,6 +44,7 @@ public struct RedisWorkflowLayout: Sendable, Hashable {
     public func workflowKey(_ workflowID: String) -> String { "\(statePrefix):\(workflowID)" }
     public func tasksKey(_ workflowID: String) -> String { "\(statePrefix):\(workflowID):tasks" }
     public var activeKey: String { "\(statePrefix):active" }
+    public func ownerKey(_ instance: String) -> String { "\(statePrefix):owner:\(instance)" }
 
     /// The stream entry id of a sequence number.
     static func entryID(_ sequence: UInt64) -> String { "0-\(sequence)" }

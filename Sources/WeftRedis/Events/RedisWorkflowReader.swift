@@ -8,9 +8,16 @@ struct RedisWorkflowReader: Sendable {
     let client: RedisClient
     let layout: RedisWorkflowLayout
 
-    /// Every active workflow whose state can be read, oldest first. An id whose hash is missing or unreadable is
-    /// left out (and removed from the set when the hash is gone).
-    func activeWorkflows() async throws -> [StoredWorkflow] {
+    /// Claims a workflow for a new owner only if its owner is still the one read (compare and set).
+    private static let claimScript = """
+        local owner = redis.call('HGET', KEYS[1], 'owner') or ''
+        if owner == ARGV[1] then redis.call('HSET', KEYS[1], 'owner', ARGV[2]) return 1 end
+        return 0
+        """
+
+    /// Every active workflow whose owner's lease has expired, claimed for `instance`, oldest first. An id whose
+    /// hash is missing is removed from the set; one whose state cannot be decoded is left out.
+    func activeWorkflows(claimFor instance: String) async throws -> [StoredWorkflow] {
         do {
             let ids = (try await client.command("SMEMBERS", RedisArgument(layout.activeKey)).array ?? [])
                 .compactMap(\.string)
@@ -24,6 +31,19 @@ struct RedisWorkflowReader: Sendable {
                 guard let spec = fields[RedisWorkflowLayout.Field.spec] else {
                     _ = try await client.command("SREM", RedisArgument(layout.activeKey), RedisArgument(id))
                     continue
+                }
+                let owner = String(decoding: fields[RedisWorkflowLayout.Field.owner] ?? [], as: UTF8.self)
+                // Already this process's (the engine skips those it runs), or claimed from a dead owner.
+                if owner != instance {
+                    if !owner.isEmpty,
+                        try await client.command("EXISTS", RedisArgument(layout.ownerKey(owner))).integer ?? 0 > 0
+                    {
+                        continue  // a live process runs it
+                    }
+                    let claimed = try await client.command(
+                        "EVAL", RedisArgument(Self.claimScript), "1", RedisArgument(layout.workflowKey(id)),
+                        RedisArgument(owner), RedisArgument(instance))
+                    guard claimed.integer == 1 else { continue }
                 }
                 if let workflow = try? Self.workflow(id, spec: spec, fields: fields, tasks: Self.fields(replies[1])) {
                     workflows.append(workflow)

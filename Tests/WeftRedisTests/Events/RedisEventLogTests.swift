@@ -165,3 +165,37 @@ struct RedisEventLogTests {
         #expect(try await client.command("SCARD", RedisArgument(layout.activeKey)).integer == 0)
     }
 }
+
+/// Ownership: a workflow is resumed by another process only once its owner's lease has expired.
+@Suite("RedisEventLog leases", .enabled(if: TestRedis.sharedServerTestsEnabled, TestRedis.sharedServerDisabled))
+struct RedisEventLogLeaseTests {
+    @Test("a live owner keeps its workflows; once its lease expires another process claims them, once")
+    func takeOver() async throws {
+        let configuration = try TestRedis.configuration()
+        let client = RedisClient(configuration: configuration)
+        let subscriber = RedisSubscriber(configuration: configuration)
+        defer { subscriber.shutdown(); client.shutdown() }
+        let layout = WorkflowFixtures.layout()
+        var settings = WorkflowFixtures.settings(layout)
+        settings.lease = .milliseconds(300)
+        let owner = RedisEventLog(client: client, subscriber: subscriber, settings: settings)
+        let other = RedisEventLog(client: client, subscriber: subscriber, settings: settings)
+        let third = RedisEventLog(client: client, subscriber: subscriber, settings: settings)
+        try owner.create(workflowID: "wf-l")
+        try await withRunning([owner]) {
+            try await owner.append(
+                workflowID: "wf-l", timeUnixMs: 1, progress: Progress(total: 1),
+                payload: .workflowAccepted(plan: [], taskCount: 1),
+                checkpoint: WorkflowCheckpoint(accepted: AcceptedWorkflow(spec: WorkflowFixtures.spec(1), createdUnixMs: 1)))
+            #expect(try await other.activeWorkflows().isEmpty)
+        }
+        // Stopping the writer dropped the lease; put back one that is no longer renewed, as after a crash.
+        _ = try await client.command("SET", RedisArgument(layout.ownerKey(owner.instanceID)), "1", "PX", "300")
+        #expect(try await other.activeWorkflows().isEmpty)
+        #expect(await eventually(timeout: .seconds(5)) { (try? await other.activeWorkflows().map(\.workflowID)) == ["wf-l"] })
+        let stored = try await client.command("HGET", RedisArgument(layout.workflowKey("wf-l")), "owner")
+        #expect(stored.string == other.instanceID)
+        // The new owner's lease is alive (activeWorkflows renewed it): a third process does not take it.
+        #expect(try await third.activeWorkflows().isEmpty)
+    }
+}

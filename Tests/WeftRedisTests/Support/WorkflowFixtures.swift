@@ -56,6 +56,7 @@ enum WorkflowFixtures {
 }
 
 /// Runs an event log's writer while `body` runs.
+@discardableResult
 func withRunning<Result: Sendable>(
     _ logs: [RedisEventLog], engines: [WorkflowEngine] = [], _ body: () async throws -> Result
 ) async throws -> Result {
