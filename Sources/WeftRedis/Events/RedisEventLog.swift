@@ -134,7 +134,7 @@ public final class RedisEventLog: EventLog, WorkflowStore {
             sequence: sequence, workflowID: workflowID, timeUnixMs: timeUnixMs, progress: progress, payload: payload)
         let commands = codec.commands(for: event, checkpoint: checkpoint)
         if checkpoint.accepted != nil {
-            try await queue.enqueueAndWait(commands)
+            try await queue.writeNow(commands)
         } else {
             await queue.enqueue(commands)
         }

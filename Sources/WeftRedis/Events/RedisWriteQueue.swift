@@ -8,7 +8,7 @@ import WeftEngine
 /// everything queued in one pipelined round trip. While Redis is unreachable the queue holds the writes, in order,
 /// and retries; once it holds `limit` writes, appends wait (suspended, never blocking a thread) until there is room:
 /// a run slows down rather than lose an event. A write that must be stored before its caller goes on (a workflow's
-/// accepted event) is refused at once while Redis is known to be down, and otherwise awaited.
+/// accepted event) bypasses the queue (``writeNow(_:)``) and is refused at once while Redis is known to be down.
 ///
 /// Retrying a batch that reached Redis in part is harmless: every event has a fixed stream id (`0-{seq}`), so a
 /// repeated `XADD` is refused inside its `MULTI` while the idempotent `HSET`s are repeated, and watchers drop a
@@ -18,7 +18,6 @@ final class RedisWriteQueue: Sendable {
         var id: UInt64
         var commands: [[RedisArgument]]
         var bytes: Int
-        var ack: CheckedContinuation<Void, any Error>?
     }
 
     private struct State {
@@ -73,7 +72,7 @@ final class RedisWriteQueue: Sendable {
             let queued = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 if state.stopped { return (true, nil) }
                 guard state.entries.count < limit else { return (false, nil) }
-                append(commands, ack: nil, to: &state)
+                append(commands, to: &state)
                 return (true, state.wakeWriter())
             }
             if queued.0 {
@@ -91,25 +90,25 @@ final class RedisWriteQueue: Sendable {
         }
     }
 
-    /// Queues a write and returns once Redis has stored it.
+    /// Writes at once, beside the queue, and returns once Redis has stored it: for the first write of a workflow
+    /// (nothing of that workflow is queued, and nothing follows before this returns), so a submission waits one
+    /// round trip, not for the batches of running workflows.
     /// - Throws: ``EngineError`` UNAVAILABLE at once while Redis is known to be down, or when the write fails.
-    func enqueueAndWait(_ commands: [[RedisArgument]]) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let outcome = state.withLock { state -> Result<CheckedContinuation<Void, Never>?, EngineError> in
-                guard state.available else { return .failure(Self.unavailable(state.lastError)) }
-                append(commands, ack: continuation, to: &state)
-                return .success(state.wakeWriter())
-            }
-            switch outcome {
-            case .success(let writer): writer?.resume()
-            case .failure(let error): continuation.resume(throwing: error)
-            }
+    func writeNow(_ commands: [[RedisArgument]]) async throws {
+        let known = state.withLock { $0.available ? nil : $0.lastError }
+        if let known { throw Self.unavailable(known) }
+        do {
+            checkReplies(try await client.pipeline(commands))
+            setAvailable(true, error: "")
+        } catch {
+            setAvailable(false, error: error.message)
+            throw Self.unavailable(error.message)
         }
     }
 
-    private func append(_ commands: [[RedisArgument]], ack: CheckedContinuation<Void, any Error>?, to state: inout State) {
+    private func append(_ commands: [[RedisArgument]], to state: inout State) {
         let bytes = commands.reduce(0) { $0 + $1.reduce(0) { $0 + $1.bytes.count } }
-        state.entries.append(Entry(id: state.nextID, commands: commands, bytes: bytes, ack: ack))
+        state.entries.append(Entry(id: state.nextID, commands: commands, bytes: bytes))
         state.nextID += 1
         state.bytes += bytes
     }
@@ -162,32 +161,17 @@ final class RedisWriteQueue: Sendable {
         do {
             let replies = try await client.pipeline(batch.flatMap(\.commands))
             checkReplies(replies)
-            let (acks, waiters) = state.withLock { state in
+            let waiters = state.withLock { state in
                 state.entries.removeFirst(batch.count)
                 state.bytes -= batch.reduce(0) { $0 + $1.bytes }
                 defer { state.spaceWaiters = [] }
-                return (batch.compactMap(\.ack), state.spaceWaiters)
+                return state.spaceWaiters
             }
             setAvailable(true, error: "")
-            for ack in acks { ack.resume() }
             for waiter in waiters { waiter.resume() }
             return true
         } catch {
             setAvailable(false, error: error.message)
-            // Accepted events are refused, not buffered: their submitter answers UNAVAILABLE and nothing depends on
-            // them (a workflow's later events are appended only after its accepted event was stored).
-            let failed = Set(batch.filter { $0.ack != nil }.map(\.id))
-            let acks = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-                var acks: [CheckedContinuation<Void, any Error>] = []
-                state.entries.removeAll { entry in
-                    guard failed.contains(entry.id), let ack = entry.ack else { return false }
-                    acks.append(ack)
-                    state.bytes -= entry.bytes
-                    return true
-                }
-                return acks
-            }
-            for ack in acks { ack.resume(throwing: Self.unavailable(error.message)) }
             return false
         }
     }
@@ -234,16 +218,13 @@ final class RedisWriteQueue: Sendable {
         onAvailability(available)
     }
 
-    /// After the writer stopped: whoever still waits is told (acks fail, appends waiting for room go on).
+    /// After the writer stopped: appends waiting for room go on (and are dropped).
     private func failWaiters() {
-        let (acks, waiters) = state.withLock { state in
+        let waiters = state.withLock { state in
             state.stopped = true
-            let acks = state.entries.compactMap(\.ack)
-            state.entries.removeAll { $0.ack != nil }
             defer { state.spaceWaiters = [] }
-            return (acks, state.spaceWaiters)
+            return state.spaceWaiters
         }
-        for ack in acks { ack.resume(throwing: EngineError(.unavailable, "the server is shutting down")) }
         for waiter in waiters { waiter.resume() }
     }
 }
