@@ -6,30 +6,27 @@ runs again, a watcher resuming from its last sequence sees every event once and 
 restarted mid-workflow with the workflow still completing; SubmitWorkflow during the outage answers UNAVAILABLE;
 health of weft.v1.WorkflowService flips to NOT_SERVING and back.
 
-Each test starts its own redis-server on a free loopback port (AOF with `appendfsync always`, so a restart keeps
-everything), never the shared one of scripts/test.
+Each test starts its own redis-server on a free loopback port (the `persistent_redis_server` fixture: AOF with
+`appendfsync always`, so a restart keeps everything), never the shared one of scripts/test.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import WeftdProcess, make_channel
+from conftest import RedisServer, WeftdProcess, make_channel, wait_for
 from weft.v1 import workflow_pb2 as pb
 from weft.v1 import workflow_pb2_grpc as pbg
 
@@ -38,72 +35,7 @@ WATCH_TIMEOUT = 60.0
 WORKFLOW_SERVICE = "weft.v1.WorkflowService"
 NO_CACHE = pb.ExecutionOptions(cache=pb.CacheOptions(disabled=True))
 
-pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None and not os.environ.get("CI"),
-                                reason="redis-server is not installed (CI=1 makes this fail)")
-
-
-# ---- a redis-server of the test's own -----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.02) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(interval)
-    if not condition():
-        pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-class RedisServer:
-    """redis-server on a free 127.0.0.1 port with AOF (appendfsync always): stop() and start() keep the data."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="weft-redis-mode-"))
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.dir),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(self.is_up, 10, f"redis-server on port {self.port}")
-
-    def is_up(self) -> bool:
-        try:
-            return RespClient(self.port).call("PING") == b"PONG"
-        except OSError:
-            return False
-
-    def stop(self) -> None:
-        """SHUTDOWN (the AOF is already synced), then wait for the process to end."""
-        if self.proc is None:
-            return
-        try:
-            RespClient(self.port).call("SHUTDOWN")
-        except OSError:
-            pass  # the connection closes as the server exits
-        self.proc.wait(timeout=10)
-        self.proc = None
-
-    def close(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-            self.proc = None
-        shutil.rmtree(self.dir, ignore_errors=True)
+# ---- reading Redis -------------------------------------------------------------------------------------------
 
 
 class RespClient:
@@ -158,15 +90,6 @@ class RespClient:
         raise RuntimeError(f"unexpected reply {line!r}")
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    try:
-        yield server
-    finally:
-        server.close()
-
-
 # ---- helpers ------------------------------------------------------------------------------------------------
 
 
@@ -218,9 +141,9 @@ def check_continuous(events: list[pb.WorkflowEvent], task_ids: list[str]) -> Non
 # ---- the stream is the gRPC stream, on every process ----------------------------------------------------------
 
 
-def test_stream_matches_grpc_stream_and_a_second_process(redis_server: RedisServer,
+def test_stream_matches_grpc_stream_and_a_second_process(persistent_redis_server: RedisServer,
                                                          weftd_factory: Callable[..., WeftdProcess]) -> None:
-    a = weftd_factory("--redis-url", redis_server.url, "--cache", "false")
+    a = weftd_factory("--redis-url", persistent_redis_server.url, "--cache", "false")
     ch_a, stub_a = stub_for(a.address)
     tasks = [sim("root", duration_ms=300)] + [sim(f"t{i}", "root", duration_ms=100 + 30 * i) for i in range(6)]
     tasks.append(sim("last", *[f"t{i}" for i in range(6)], duration_ms=50))
@@ -228,7 +151,7 @@ def test_stream_matches_grpc_stream_and_a_second_process(redis_server: RedisServ
                                                               options=NO_CACHE), timeout=RPC_TIMEOUT)
     wid = response.workflow_id
     # Started while a runs the workflow: a's lease is alive, so b must not resume (run a second copy of) it.
-    b = weftd_factory("--redis-url", redis_server.url, "--cache", "false")
+    b = weftd_factory("--redis-url", persistent_redis_server.url, "--cache", "false")
     ch_b, stub_b = stub_for(b.address)
     results: dict[str, list[pb.WorkflowEvent]] = {}
 
@@ -249,7 +172,7 @@ def test_stream_matches_grpc_stream_and_a_second_process(redis_server: RedisServ
         stub_b.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
-    entries = stream_entries(redis_server, wid)
+    entries = stream_entries(persistent_redis_server, wid)
     assert len(entries) == len(results["a"])
     for entry, event in zip(entries, results["a"]):
         assert pb.WorkflowEvent.FromString(entry[b"event"]) == event
@@ -260,7 +183,7 @@ def test_stream_matches_grpc_stream_and_a_second_process(redis_server: RedisServ
         assert summary["seq"] == event.sequence and summary["kind"] == kind(event)
 
     # A finished workflow's stream, state and active-set membership as documented.
-    r = RespClient(redis_server.port)
+    r = RespClient(persistent_redis_server.port)
     assert r.call("SISMEMBER", "weft:wf:active", wid) == 0
     assert r.call("HGET", f"weft:wf:{wid}", "status") == b"COMPLETED"
     assert int(r.call("HGET", f"weft:wf:{wid}", "last_seq")) == len(entries)  # type: ignore[arg-type]
@@ -288,7 +211,7 @@ print(f"ran {task}")
 """
 
 
-def test_crash_recovery_resumes_without_rerunning_completed_tasks(redis_server: RedisServer,
+def test_crash_recovery_resumes_without_rerunning_completed_tasks(persistent_redis_server: RedisServer,
                                                                    tmp_path: Path) -> None:
     script = tmp_path / "count.py"
     script.write_text(COUNTING_SCRIPT)
@@ -297,7 +220,7 @@ def test_crash_recovery_resumes_without_rerunning_completed_tasks(redis_server: 
     config = tmp_path / "exec.json"
     config.write_text(json.dumps({"commands": [{"name": "count", "argv": [sys.executable, str(script)],
                                                 "environment": {"COUNT_FILE": str(count_file)}}]}))
-    args = ("--redis-url", redis_server.url, "--cache", "false", "--exec-config", str(config))
+    args = ("--redis-url", persistent_redis_server.url, "--cache", "false", "--exec-config", str(config))
     first = WeftdProcess(args, label="crash-1")
     second: WeftdProcess | None = None
     try:
@@ -353,7 +276,7 @@ def test_crash_recovery_resumes_without_rerunning_completed_tasks(redis_server: 
         assert all(t.status == pb.TASK_STATUS_COMPLETED for t in snapshot.tasks)
         listed = stub2.ListWorkflows(pb.ListWorkflowsRequest(), timeout=RPC_TIMEOUT)
         assert wid in [w.workflow_id for w in listed.workflows]
-        assert RespClient(redis_server.port).call("SISMEMBER", "weft:wf:active", wid) == 0
+        assert RespClient(persistent_redis_server.port).call("SISMEMBER", "weft:wf:active", wid) == 0
         ch2.close()
     finally:
         first.kill()
@@ -364,9 +287,9 @@ def test_crash_recovery_resumes_without_rerunning_completed_tasks(redis_server: 
 # ---- Redis outage -----------------------------------------------------------------------------------------------
 
 
-def test_redis_restart_mid_workflow_health_and_unavailable_submit(redis_server: RedisServer,
+def test_redis_restart_mid_workflow_health_and_unavailable_submit(persistent_redis_server: RedisServer,
                                                                   weftd_factory: Callable[..., WeftdProcess]) -> None:
-    server = weftd_factory("--redis-url", redis_server.url, "--cache", "false")
+    server = weftd_factory("--redis-url", persistent_redis_server.url, "--cache", "false")
     ch, stub = stub_for(server.address)
     assert health_status(server.address) == health_pb2.HealthCheckResponse.SERVING
     task_ids = [f"s{i:02d}" for i in range(12)]
@@ -375,11 +298,11 @@ def test_redis_restart_mid_workflow_health_and_unavailable_submit(redis_server: 
         description="outage", tasks=tasks,
         options=pb.ExecutionOptions(max_parallel=3, cache=pb.CacheOptions(disabled=True))),
         timeout=RPC_TIMEOUT).workflow_id
-    wait_until(lambda: stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
+    wait_for(lambda: stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
                .progress.completed >= 2, 20, "two tasks to complete")
 
-    redis_server.stop()
-    wait_until(lambda: health_status(server.address) == health_pb2.HealthCheckResponse.NOT_SERVING, 10,
+    persistent_redis_server.stop()
+    wait_for(lambda: health_status(server.address) == health_pb2.HealthCheckResponse.NOT_SERVING, 10,
                "health NOT_SERVING while Redis is down")
     with pytest.raises(grpc.RpcError) as info:
         stub.SubmitWorkflow(pb.SubmitWorkflowRequest(description="during outage", tasks=[sim("x")],
@@ -387,15 +310,15 @@ def test_redis_restart_mid_workflow_health_and_unavailable_submit(redis_server: 
     assert info.value.code() == grpc.StatusCode.UNAVAILABLE, info.value
     assert "Redis" in (info.value.details() or "")
     # The workflow keeps running on buffered writes while Redis is down.
-    wait_until(lambda: stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
+    wait_for(lambda: stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
                .progress.completed >= 5, 20, "the workflow to go on during the outage")
 
-    redis_server.start()
-    wait_until(lambda: health_status(server.address) == health_pb2.HealthCheckResponse.SERVING, 15,
+    persistent_redis_server.start()
+    wait_for(lambda: health_status(server.address) == health_pb2.HealthCheckResponse.SERVING, 15,
                "health SERVING after Redis returned")
     events = list(stub.WatchWorkflow(pb.WatchWorkflowRequest(workflow_id=wid), timeout=WATCH_TIMEOUT))
     check_continuous(events, task_ids)
-    assert len(stream_entries(redis_server, wid)) == len(events)
+    assert len(stream_entries(persistent_redis_server, wid)) == len(events)
     # Submitting works again.
     again = stub.SubmitWorkflow(pb.SubmitWorkflowRequest(description="after outage", tasks=[sim("y")],
                                                          options=NO_CACHE), timeout=RPC_TIMEOUT)

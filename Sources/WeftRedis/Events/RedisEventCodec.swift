@@ -1,3 +1,4 @@
+import Foundation
 import WeftEngine
 import WeftMapping
 import WeftMessages
@@ -96,28 +97,45 @@ struct RedisEventCodec: Sendable {
     }
 
     /// The stream's `summary` field: a small JSON object for people following the stream with redis-cli, e.g.
-    /// `{"seq":7,"kind":"task_started","progress":"3/30","task_id":"build","attempt":1}`. Written by hand: it is
-    /// made for every event, on the workflow's hot path.
+    /// `{"seq":7,"kind":"task_started","progress":"3/30","task_id":"build","attempt":1}`.
     static func summary(_ event: WorkflowEvent) -> String {
-        var json = SummaryJSON()
-        json.add("seq", number: Int64(clamping: event.sequence))
-        json.add("kind", string: event.payload.kind)
-        json.add("progress", string: "\(event.progress.completed)/\(event.progress.total)")
-        if let taskID = taskID(of: event.payload) { json.add("task_id", string: taskID) }
+        var summary = Summary(
+            seq: event.sequence, kind: event.payload.kind,
+            progress: "\(event.progress.completed)/\(event.progress.total)", taskID: taskID(of: event.payload))
         switch event.payload {
-        case .taskStarted(_, let attempt, _), .taskHeartbeat(_, let attempt, _):
-            json.add("attempt", number: Int64(attempt))
-        case .taskCompleted(let result): json.add("attempt", number: Int64(result.attempt))
+        case .taskStarted(_, let attempt, _), .taskHeartbeat(_, let attempt, _): summary.attempt = attempt
+        case .taskCompleted(let result): summary.attempt = result.attempt
         case .taskFailed(_, let attempt, let error, _, let willRetry, _):
-            json.add("attempt", number: Int64(attempt))
-            json.add("error", string: String(error.prefix(200)))
-            json.add("will_retry", bool: willRetry)
-        case .taskSkipped(_, let reason), .workflowCancelled(let reason): json.add("reason", string: String(reason.prefix(200)))
-        case .workflowFailed(let error, _, _): json.add("error", string: String(error.prefix(200)))
-        case .batchStarted(let index, _), .batchCompleted(let index, _): json.add("batch", number: Int64(index))
+            summary.attempt = attempt
+            summary.error = String(error.prefix(200))
+            summary.willRetry = willRetry
+        case .taskSkipped(_, let reason), .workflowCancelled(let reason): summary.reason = String(reason.prefix(200))
+        case .workflowFailed(let error, _, _): summary.error = String(error.prefix(200))
+        case .batchStarted(let index, _), .batchCompleted(let index, _): summary.batch = index
         default: break
         }
-        return json.text + "}"
+        return encode(summary)
+    }
+
+    /// The summary's fields (snake_case in the JSON); absent ones are left out.
+    private struct Summary: Encodable {
+        var seq: UInt64
+        var kind: String
+        var progress: String
+        var taskID: String?
+        var attempt: Int?
+        var error: String?
+        var willRetry: Bool?
+        var reason: String?
+        var batch: Int?
+    }
+
+    private static func encode(_ summary: Summary) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        guard let data = try? encoder.encode(summary) else { return "{}" }
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// The events of an `XRANGE` reply, in order.
@@ -148,41 +166,3 @@ struct RedisEventCodec: Sendable {
     }
 }
 
-/// A flat JSON object of strings, numbers and booleans, built in order.
-private struct SummaryJSON {
-    private(set) var text = "{"
-
-    mutating func add(_ key: String, string value: String) {
-        appendKey(key)
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
-    }
-
-    mutating func add(_ key: String, number value: Int64) {
-        appendKey(key)
-        text += String(value)
-    }
-
-    mutating func add(_ key: String, bool value: Bool) {
-        appendKey(key)
-        text += value ? "true" : "false"
-    }
-
-    private mutating func appendKey(_ name: String) {
-        if text.count > 1 { text += "," }
-        text += "\"\(name)\":"
-    }
-}
