@@ -43,13 +43,15 @@ final class ConnectionPool: Sendable {
 
     private let configuration: RedisConfiguration
     private let logger: Logger
+    private let metrics: RedisCommandMetrics
     private let state: Mutex<State>
     private let available = DispatchSemaphore(value: 0)
     private let threadCount: Int
 
-    init(configuration: RedisConfiguration, logger: Logger) {
+    init(configuration: RedisConfiguration, logger: Logger, metrics: RedisCommandMetrics) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
         self.threadCount = max(1, configuration.poolSize)
         self.state = Mutex(State(gate: ReconnectGate(backoff: configuration.reconnectBackoff)))
     }
@@ -131,7 +133,7 @@ final class ConnectionPool: Sendable {
                     connection = fresh
                     current = fresh
                 case .failure(let error):
-                    RedisCommandMetrics.record(job.commands, duration: .zero, error: error)
+                    metrics.record(job.commands, duration: .zero, error: error)
                     job.finish(.failure(error))
                     continue
                 }
@@ -144,10 +146,10 @@ final class ConnectionPool: Sendable {
                 } else {
                     values = try current.pipeline(job.commands)
                 }
-                RedisCommandMetrics.record(job.commands, duration: started.duration(to: .now), error: nil)
+                metrics.record(job.commands, duration: started.duration(to: .now), error: nil)
                 job.finish(.success(values))
             } catch {
-                RedisCommandMetrics.record(job.commands, duration: started.duration(to: .now), error: error)
+                metrics.record(job.commands, duration: started.duration(to: .now), error: error)
                 if error.breaksConnection || current.isBroken {
                     connection = nil
                     logger.debug("dropped a Redis connection", metadata: ["error": "\(error)"])
