@@ -11,6 +11,8 @@ struct RedisEventWatch: Sendable {
     /// How long the first read waits for the subscription to be confirmed; past it, the periodic re-read covers
     /// what a late subscription would miss.
     private static let subscribeWait: Duration = .seconds(1)
+    /// How long the reader waits when the consumer has a full buffer (a page) unread.
+    private static let consumerWait: Duration = .milliseconds(10)
 
     func start(workflowID: String, afterSequence: UInt64) async throws -> AsyncThrowingStream<WorkflowEvent, any Error> {
         // Subscribed before anything is read: an event appended from here on is either read or notified.
@@ -26,7 +28,9 @@ struct RedisEventWatch: Sendable {
             subscription.cancel()
             throw EngineError(.notFound, "workflow \"\(workflowID)\" not found")
         }
-        let (events, continuation) = AsyncThrowingStream<WorkflowEvent, any Error>.makeStream()
+        // Bounded: a slow consumer makes the reader wait (and read again from where it stopped), not buffer.
+        let (events, continuation) = AsyncThrowingStream<WorkflowEvent, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(pageSize))
         let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let task = Task {
             _ = await subscription.waitUntilActive(timeout: Self.subscribeWait)
@@ -63,7 +67,7 @@ struct RedisEventWatch: Sendable {
         var position = afterSequence
         var checkedEnd = afterSequence == 0
         var iterator = wakeups.makeAsyncIterator()
-        while !Task.isCancelled {
+        reading: while !Task.isCancelled {
             do {
                 let (events, full) = try await read(workflowID, after: position)
                 for event in events where event.sequence > position {
@@ -74,8 +78,16 @@ struct RedisEventWatch: Sendable {
                                 + "longer in Redis (trimmed or expired); watch after sequence \(event.sequence - 1)"))
                         return
                     }
+                    switch continuation.yield(event) {
+                    case .enqueued: break
+                    case .dropped:
+                        // The consumer's buffer is full: wait a little, then read on after the last one it took.
+                        try? await Task.sleep(for: Self.consumerWait)
+                        continue reading
+                    case .terminated: return
+                    @unknown default: return
+                    }
                     position = event.sequence
-                    continuation.yield(event)
                     if event.payload.isTerminal {
                         continuation.finish()
                         return

@@ -65,7 +65,7 @@ struct RedisEventLogTests {
         #expect(stored.status == .running && stored.attempt == 1 && stored.startedUnixMs == 1001)
     }
 
-    @Test("a watcher on another log (another process) gets replay then live events, each once, in order")
+    @Test("a watcher on another log (another process) gets replay then live events, each once, in order, paged")
     func watchAcrossProcesses() async throws {
         let configuration = try TestRedis.configuration()
         let clients = [RedisClient(configuration: configuration), RedisClient(configuration: configuration)]
@@ -74,8 +74,10 @@ struct RedisEventLogTests {
         let layout = WorkflowFixtures.layout()
         let writer = RedisEventLog(
             client: clients[0], subscriber: subscribers[0], settings: WorkflowFixtures.settings(layout))
-        let reader = RedisEventLog(
-            client: clients[1], subscriber: subscribers[1], settings: WorkflowFixtures.settings(layout))
+        // Pages of 8 and a consumer buffer of 8: the reader pages through the replay and waits for the consumer.
+        var readerSettings = WorkflowFixtures.settings(layout)
+        readerSettings.readPageSize = 8
+        let reader = RedisEventLog(client: clients[1], subscriber: subscribers[1], settings: readerSettings)
         try await withRunning([writer, reader]) {
             try writer.create(workflowID: "wf-b")
             try await writer.append(
