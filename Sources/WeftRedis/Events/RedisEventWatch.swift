@@ -8,9 +8,10 @@ struct RedisEventWatch: Sendable {
     let pageSize: Int
     let pollInterval: Duration
 
-    /// How long the first read waits for the subscription to be confirmed; past it, the periodic re-read covers
-    /// what a late subscription would miss.
+    /// How long a watch reads every ``unconfirmedPollInterval`` while Redis has not confirmed its subscription;
+    /// past it, the periodic re-read covers what a late subscription would miss.
     private static let subscribeWait: Duration = .seconds(1)
+    private static let unconfirmedPollInterval: Duration = .milliseconds(2)
     /// How long the reader waits when the consumer has a full buffer (a page) unread.
     private static let consumerWait: Duration = .milliseconds(10)
 
@@ -33,12 +34,20 @@ struct RedisEventWatch: Sendable {
             bufferingPolicy: .bufferingOldest(pageSize))
         let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let task = Task {
-            _ = await subscription.waitUntilActive(timeout: Self.subscribeWait)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await _ in subscription.messages { wake.yield() }
                 }
                 group.addTask {
+                    // Until Redis confirms the subscription (a few ms, up to the subscriber's poll interval), read
+                    // often, so events appended meanwhile are not held back; then notifications drive the reads,
+                    // with a slow periodic read as a safety net.
+                    let deadline = ContinuousClock.now + Self.subscribeWait
+                    while !subscription.isActive, ContinuousClock.now < deadline, !Task.isCancelled {
+                        try? await Task.sleep(for: Self.unconfirmedPollInterval)
+                        wake.yield()
+                    }
+                    wake.yield()
                     while !Task.isCancelled {
                         try? await Task.sleep(for: pollInterval)
                         wake.yield()
@@ -59,7 +68,9 @@ struct RedisEventWatch: Sendable {
         return events
     }
 
-    /// Reads the stream after the last sequence delivered, on every wake-up, until the terminal event.
+    /// Reads the stream after the last sequence delivered, at once and then on every wake-up, until the terminal
+    /// event. The subscription was requested before the first read, and reads go on until it is confirmed, so no
+    /// event falls between the replay and the notifications.
     private func follow(
         _ workflowID: String, after afterSequence: UInt64, wakeups: AsyncStream<Void>,
         into continuation: AsyncThrowingStream<WorkflowEvent, any Error>.Continuation
