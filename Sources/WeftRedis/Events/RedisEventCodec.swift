@@ -4,7 +4,18 @@ import WeftMapping
 import WeftMessages
 import WeftRPC
 
-/// How one event and its checkpoint become Redis commands, and how stream entries become events again.
+/// One event's writes: the `XADD` and the state its checkpoint stores, without the transaction around them and the
+/// `last_seq` and `PUBLISH` that ``RedisEventCodec/transaction(_:)`` adds once per workflow of a batch.
+struct RedisEventWrite: Sendable {
+    var workflowID: String
+    var sequence: UInt64
+    var commands: [[RedisArgument]]
+
+    /// The size of the commands' arguments, for the backlog gauge.
+    var bytes: Int { commands.reduce(0) { $0 + $1.reduce(0) { $0 + $1.bytes.count } } }
+}
+
+/// How events and their checkpoints become Redis commands, and how stream entries become events again.
 struct RedisEventCodec: Sendable {
     let layout: RedisWorkflowLayout
     /// `XADD … MAXLEN ~ n`: the approximate cap on a stream's length.
@@ -15,13 +26,35 @@ struct RedisEventCodec: Sendable {
     let instance: String
     let leaseMilliseconds: Int64
 
-    /// One `MULTI … EXEC` block: the event (`XADD`), the state it announces (`HSET`, and the active set), then the
-    /// `PUBLISH` of its sequence. Inside one transaction, so no reader ever sees the event without its state, and the
-    /// notification is sent only once both are stored.
-    func commands(for event: WorkflowEvent, checkpoint: WorkflowCheckpoint) -> [[RedisArgument]] {
+    /// One `MULTI … EXEC` transaction for a batch of events, in order: each event (`XADD`) with the state it
+    /// announces (`HSET`, the active set), then per workflow its last sequence (`HSET … last_seq`) and one `PUBLISH`
+    /// of it. No reader ever sees an event without its state, and a notification goes out only once everything
+    /// before it is stored. Watchers read by sequence, so one notification per workflow and batch is enough.
+    func transaction(_ writes: [RedisEventWrite]) -> [[RedisArgument]] {
+        var commands: [[RedisArgument]] = [["MULTI"]]
+        var order: [String] = []
+        var last: [String: UInt64] = [:]
+        for write in writes {
+            commands += write.commands
+            if last.updateValue(write.sequence, forKey: write.workflowID) == nil { order.append(write.workflowID) }
+        }
+        for id in order {
+            let sequence = RedisArgument(last[id] ?? 0)
+            commands.append([
+                "HSET", RedisArgument(layout.workflowKey(id)), RedisArgument(RedisWorkflowLayout.Field.lastSequence),
+                sequence,
+            ])
+            commands.append(["PUBLISH", RedisArgument(layout.updatesChannel(id)), sequence])
+        }
+        commands.append(["EXEC"])
+        return commands
+    }
+
+    /// The writes of one event: the `XADD` and the state its checkpoint announces.
+    func write(for event: WorkflowEvent, checkpoint: WorkflowCheckpoint) -> RedisEventWrite {
         let id = event.workflowID
         let sequence = event.sequence
-        var commands: [[RedisArgument]] = [["MULTI"]]
+        var commands: [[RedisArgument]] = []
         let message = WorkflowMapping.event(event)
         commands.append([
             "XADD", RedisArgument(layout.streamKey(id)), "MAXLEN", "~", RedisArgument(streamMaxLength),
@@ -31,9 +64,7 @@ struct RedisEventCodec: Sendable {
             "event", RedisArgument(message.wireBytes()), "summary", RedisArgument(Self.summary(event)),
         ])
         typealias Field = RedisWorkflowLayout.Field
-        var workflow: [RedisArgument] = [
-            "HSET", RedisArgument(layout.workflowKey(id)), RedisArgument(Field.lastSequence), RedisArgument(sequence),
-        ]
+        var workflow: [RedisArgument] = []
         if let accepted = checkpoint.accepted {
             workflow += [
                 RedisArgument(Field.spec), RedisArgument(WorkflowMapping.request(from: accepted.spec).wireBytes()),
@@ -55,7 +86,7 @@ struct RedisEventCodec: Sendable {
                 RedisArgument(tasks.wireBytes()),
             ]
         }
-        commands.append(workflow)
+        if !workflow.isEmpty { commands.append(["HSET", RedisArgument(layout.workflowKey(id))] + workflow) }
         if !checkpoint.tasks.isEmpty {
             var tasks: [RedisArgument] = ["HSET", RedisArgument(layout.tasksKey(id))]
             for task in checkpoint.tasks {
@@ -75,9 +106,7 @@ struct RedisEventCodec: Sendable {
                 commands.append(["EXPIRE", RedisArgument(key), RedisArgument(retentionSeconds)])
             }
         }
-        commands.append(["PUBLISH", RedisArgument(layout.updatesChannel(id)), RedisArgument(sequence)])
-        commands.append(["EXEC"])
-        return commands
+        return RedisEventWrite(workflowID: id, sequence: sequence, commands: commands)
     }
 
     /// `SET weft:wf:owner:{instance} 1 PX {lease}`: keeps this process's workflows its own.

@@ -19,8 +19,8 @@ public struct RedisWriteBacklog: Sendable, Hashable {
 /// `workflow:updates:{id}`, with the workflow's durable state beside it (``RedisWorkflowLayout``).
 ///
 /// **Writes.** This process runs the workflow and assigns its sequence numbers; each event and the state it announces
-/// go to Redis in one `MULTI … EXEC` block ending with the `PUBLISH` (``RedisEventCodec``), queued and sent in
-/// pipelined batches by one writer (``RedisWriteQueue``). A workflow's accepted event is stored before ``append``
+/// are queued and sent in batches by one writer (``RedisWriteQueue``), each batch one `MULTI … EXEC` transaction
+/// ending with the `PUBLISH` of each workflow's last sequence (``RedisEventCodec``). A workflow's accepted event is stored before ``append``
 /// returns, or refused with UNAVAILABLE; later events are buffered (bounded) through Redis outages.
 ///
 /// **Watching** reads Redis only, so a watcher on any weftd sharing the Redis sees the same events: it subscribes to
@@ -78,8 +78,8 @@ public final class RedisEventLog: EventLog, WorkflowStore {
             leaseMilliseconds: max(1, settings.lease.components.seconds * 1000
                 + settings.lease.components.attoseconds / 1_000_000_000_000_000))
         queue = RedisWriteQueue(
-            client: client, limit: settings.writeBufferLimit, probeInterval: settings.probeInterval, logger: logger,
-            onAvailability: onAvailability)
+            client: client, codec: codec, limit: settings.writeBufferLimit, probeInterval: settings.probeInterval,
+            logger: logger, onAvailability: onAvailability)
     }
 
     /// Runs the writer (and the availability probe) and keeps this process's lease alive until cancelled; then
@@ -132,11 +132,11 @@ public final class RedisEventLog: EventLog, WorkflowStore {
         }
         let event = WorkflowEvent(
             sequence: sequence, workflowID: workflowID, timeUnixMs: timeUnixMs, progress: progress, payload: payload)
-        let commands = codec.commands(for: event, checkpoint: checkpoint)
+        let write = codec.write(for: event, checkpoint: checkpoint)
         if checkpoint.accepted != nil {
-            try await queue.writeNow(commands)
+            try await queue.writeNow(write)
         } else {
-            await queue.enqueue(commands)
+            await queue.enqueue(write)
         }
         return event
     }

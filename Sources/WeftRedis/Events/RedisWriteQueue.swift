@@ -5,18 +5,18 @@ import WeftEngine
 /// The writes of appended events, sent to Redis in order by one writer, in batches, through outages.
 ///
 /// Appends return once their write is queued, so a workflow never waits for Redis on its hot path; the writer sends
-/// everything queued in one pipelined round trip. While Redis is unreachable the queue holds the writes, in order,
+/// everything queued (up to `maxBatch` events) as one transaction in one round trip. While Redis is unreachable the queue holds the writes, in order,
 /// and retries; once it holds `limit` writes, appends wait (suspended, never blocking a thread) until there is room:
 /// a run slows down rather than lose an event. A write that must be stored before its caller goes on (a workflow's
 /// accepted event) bypasses the queue (``writeNow(_:)``) and is refused at once while Redis is known to be down.
 ///
-/// Retrying a batch that reached Redis in part is harmless: every event has a fixed stream id (`0-{seq}`), so a
-/// repeated `XADD` is refused inside its `MULTI` while the idempotent `HSET`s are repeated, and watchers drop a
-/// repeated notification by sequence.
+/// Retrying a batch whose reply was lost after Redis ran it is harmless: every event has a fixed stream id
+/// (`0-{seq}`), so a repeated `XADD` is refused inside the transaction while the idempotent `HSET`s are repeated,
+/// and watchers drop a repeated notification by sequence.
 final class RedisWriteQueue: Sendable {
     private struct Entry {
         var id: UInt64
-        var commands: [[RedisArgument]]
+        var write: RedisEventWrite
         var bytes: Int
     }
 
@@ -39,6 +39,7 @@ final class RedisWriteQueue: Sendable {
     }
 
     private let client: RedisClient
+    private let codec: RedisEventCodec
     private let limit: Int
     private let maxBatch: Int
     private let retryDelay: Duration
@@ -48,11 +49,13 @@ final class RedisWriteQueue: Sendable {
     private let state = Mutex(State())
 
     init(
-        client: RedisClient, limit: Int, maxBatch: Int = 512, retryDelay: Duration = .milliseconds(200),
-        probeInterval: Duration, logger: Logger, onAvailability: @escaping @Sendable (Bool) -> Void
+        client: RedisClient, codec: RedisEventCodec, limit: Int, maxBatch: Int = 512,
+        retryDelay: Duration = .milliseconds(200), probeInterval: Duration, logger: Logger,
+        onAvailability: @escaping @Sendable (Bool) -> Void
     ) {
         precondition(limit >= 1, "the write buffer limit must be at least 1")
         self.client = client
+        self.codec = codec
         self.limit = limit
         self.maxBatch = maxBatch
         self.retryDelay = retryDelay
@@ -67,12 +70,12 @@ final class RedisWriteQueue: Sendable {
     var isAvailable: Bool { state.withLock { $0.available } }
 
     /// Queues a write; waits while the queue is full.
-    func enqueue(_ commands: [[RedisArgument]]) async {
+    func enqueue(_ write: RedisEventWrite) async {
         while true {
             let queued = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 if state.stopped { return (true, nil) }
                 guard state.entries.count < limit else { return (false, nil) }
-                append(commands, to: &state)
+                append(write, to: &state)
                 return (true, state.wakeWriter())
             }
             if queued.0 {
@@ -94,11 +97,11 @@ final class RedisWriteQueue: Sendable {
     /// (nothing of that workflow is queued, and nothing follows before this returns), so a submission waits one
     /// round trip, not for the batches of running workflows.
     /// - Throws: ``EngineError`` UNAVAILABLE at once while Redis is known to be down, or when the write fails.
-    func writeNow(_ commands: [[RedisArgument]]) async throws {
+    func writeNow(_ write: RedisEventWrite) async throws {
         let known = state.withLock { $0.available ? nil : $0.lastError }
         if let known { throw Self.unavailable(known) }
         do {
-            checkReplies(try await client.pipeline(commands))
+            checkReplies(try await client.pipeline(codec.transaction([write])))
             setAvailable(true, error: "")
         } catch {
             setAvailable(false, error: error.message)
@@ -106,9 +109,9 @@ final class RedisWriteQueue: Sendable {
         }
     }
 
-    private func append(_ commands: [[RedisArgument]], to state: inout State) {
-        let bytes = commands.reduce(0) { $0 + $1.reduce(0) { $0 + $1.bytes.count } }
-        state.entries.append(Entry(id: state.nextID, commands: commands, bytes: bytes))
+    private func append(_ write: RedisEventWrite, to state: inout State) {
+        let bytes = write.bytes
+        state.entries.append(Entry(id: state.nextID, write: write, bytes: bytes))
         state.nextID += 1
         state.bytes += bytes
     }
@@ -159,7 +162,7 @@ final class RedisWriteQueue: Sendable {
         let batch = state.withLock { state in Array(state.entries.prefix(maxBatch)) }
         guard !batch.isEmpty else { return true }
         do {
-            let replies = try await client.pipeline(batch.flatMap(\.commands))
+            let replies = try await client.pipeline(codec.transaction(batch.map(\.write)))
             checkReplies(replies)
             let waiters = state.withLock { state in
                 state.entries.removeFirst(batch.count)
