@@ -74,10 +74,16 @@ let package = Package(
         // The semantic result cache: embedders, vector index, policy, in-memory store. No NIO, no C.
         .target(name: "WeftCache", swiftSettings: swiftSettings),
 
+        // The engine's model ↔ the weft.v1 messages, both ways: used by the gRPC services and the Redis stores.
+        .target(name: "WeftMapping", dependencies: ["WeftEngine", "WeftMessages", "WeftRPC"], swiftSettings: swiftSettings),
+
         // hiredis (blocking calls on a thread pool, never on an event loop) and the Redis stores.
         .target(
             name: "WeftRedis",
-            dependencies: ["WeftEngine", "WeftCache", "WeftMessages", "CHiredis", .product(name: "Logging", package: "swift-log"),
+            dependencies: [
+                "WeftEngine", "WeftCache", "WeftMessages", "WeftMapping", "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
@@ -87,7 +93,7 @@ let package = Package(
         .target(
             name: "WeftServer",
             dependencies: [
-                "WeftRPC", "WeftHTTP2", "WeftMessages", "WeftEngine", "WeftCache", "WeftRedis",
+                "WeftRPC", "WeftHTTP2", "WeftMessages", "WeftEngine", "WeftCache", "WeftRedis", "WeftMapping",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -141,7 +147,13 @@ let package = Package(
         .testTarget(name: "WeftRPCTests", dependencies: ["WeftRPC"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftEngineTests", dependencies: ["WeftEngine", "WeftTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftCacheTests", dependencies: ["WeftCache"], swiftSettings: swiftSettings),
-        .testTarget(name: "WeftRedisTests", dependencies: ["WeftRedis", "WeftCache", "WeftEngine"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "WeftRedisTests",
+            dependencies: [
+                "WeftRedis", "WeftCache", "WeftEngine", "WeftMapping", "WeftMessages", "WeftRPC",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "WeftCLITests", dependencies: ["WeftCLI", "WeftMessages", "WeftRPC"], swiftSettings: swiftSettings),
         .testTarget(name: "WeftMessagesTests", dependencies: ["WeftMessages", "WeftRPC"], swiftSettings: swiftSettings),
         .testTarget(

@@ -26,6 +26,7 @@ public final class WorkflowEngine: Sendable {
     public let config: EngineConfig
     private let executors: ExecutorRegistry
     private let eventLog: any EventLog
+    private let store: any WorkflowStore
     private let clock: EngineClock
     private let cache: (any ResultCache)?
     private let observer: any EngineObserver
@@ -38,8 +39,9 @@ public final class WorkflowEngine: Sendable {
         config: EngineConfig = .defaults, executors: ExecutorRegistry, eventLog: any EventLog,
         cache: (any ResultCache)? = nil, clock: EngineClock = .live,
         makeID: @escaping @Sendable () -> String = WorkflowEngine.randomID,
-        observer: any EngineObserver = NoEngineObserver()
+        observer: any EngineObserver = NoEngineObserver(), store: any WorkflowStore = NoWorkflowStore()
     ) {
+        self.store = store
         self.cache = cache
         self.observer = observer
         self.config = config
@@ -54,7 +56,8 @@ public final class WorkflowEngine: Sendable {
     /// terminal event) and awaited.
     public func run() async {
         let environment = WorkflowRun.Environment(
-            config: config, executors: executors, eventLog: eventLog, clock: clock, cache: cache, observer: observer)
+            config: config, executors: executors, eventLog: eventLog, clock: clock, cache: cache, observer: observer,
+            resumable: !(store is NoWorkflowStore))
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for await run in queue {
@@ -75,7 +78,7 @@ public final class WorkflowEngine: Sendable {
             state.accepting = false
             return Array(state.runs.values)
         }
-        for run in runs { run.cancel(reason: reason) }
+        for run in runs { run.shutdown(reason: reason) }
         queueInput.finish()
     }
 
@@ -95,9 +98,17 @@ public final class WorkflowEngine: Sendable {
         let now = clock.unixMilliseconds()
         // The history exists before anyone can learn the id, so a watch right after submit always finds it.
         try await eventLog.create(workflowID: id)
-        let accepted = try await eventLog.append(
-            workflowID: id, timeUnixMs: now, progress: Progress(total: graph.count),
-            payload: .workflowAccepted(plan: plan, taskCount: graph.count))
+        let accepted: WorkflowEvent
+        do {
+            // A durable log stores the spec with this event before it returns, or refuses (UNAVAILABLE).
+            accepted = try await eventLog.append(
+                workflowID: id, timeUnixMs: now, progress: Progress(total: graph.count),
+                payload: .workflowAccepted(plan: plan, taskCount: graph.count),
+                checkpoint: WorkflowCheckpoint(accepted: AcceptedWorkflow(spec: spec, createdUnixMs: now)))
+        } catch {
+            await eventLog.discard(workflowID: id)
+            throw error
+        }
 
         enum Admission { case new(WorkflowRun), existing(String), closed }
         let admission = state.withLock { state -> Admission in
@@ -138,6 +149,101 @@ public final class WorkflowEngine: Sendable {
             }
             return Submission(workflowID: id, plan: plan, deduplicated: false)
         }
+    }
+
+    /// Resumes every workflow the store holds as active (accepted by an earlier process and not finished): tasks
+    /// that completed or failed keep their stored state and never run again; tasks that were running run again as
+    /// their next attempt (at-least-once); events continue after the stored last sequence. Workflows already known
+    /// are skipped, so calling it again after a failure is safe. Returns the ids resumed.
+    ///
+    /// - Throws: what the store throws when it cannot be read (nothing is resumed then).
+    @discardableResult
+    public func resumeStoredWorkflows() async throws -> [String] {
+        var resumed: [String] = []
+        for stored in try await store.activeWorkflows() {
+            guard state.withLock({ $0.records[stored.workflowID] == nil }) else { continue }
+            let spec = stored.accepted.spec
+            var graph: TaskGraph
+            do {
+                graph = try WorkflowValidator.validate(spec, config: config, isKnownExecutor: executors.isKnown)
+                for expansion in stored.expansions {
+                    guard let parent = graph.index(of: expansion.parentTaskID) else { continue }
+                    _ = try graph.add(expansion.tasks, parent: parent, config: config, isKnownExecutor: executors.isKnown)
+                }
+            } catch {
+                // The configuration changed under it (an executor removed): end it visibly rather than drop it.
+                try? await eventLog.reopen(workflowID: stored.workflowID, lastSequence: stored.lastSequence)
+                _ = try? await eventLog.append(
+                    workflowID: stored.workflowID, timeUnixMs: clock.unixMilliseconds(), progress: Progress(),
+                    payload: .workflowFailed(error: "cannot resume after a restart: \(error)", failedTasks: [],
+                                             cache: CacheSummary()),
+                    checkpoint: .none)
+                continue
+            }
+            try await eventLog.reopen(workflowID: stored.workflowID, lastSequence: stored.lastSequence)
+            let run = state.withLock { state -> WorkflowRun in
+                let record = WorkflowRecord(
+                    workflowID: stored.workflowID, spec: spec, graph: graph,
+                    createdUnixMs: stored.accepted.createdUnixMs, ordinal: state.nextOrdinal)
+                let restored = Self.restore(stored, into: record, graph: graph)
+                let run = WorkflowRun(record: record, graph: graph, restored: restored)
+                state.nextOrdinal += 1
+                state.records[stored.workflowID] = record
+                state.runs[stored.workflowID] = run
+                if !spec.requestID.isEmpty { state.byRequestID[spec.requestID] = stored.workflowID }
+                return run
+            }
+            observer.workflowAccepted(workflowID: stored.workflowID, taskCount: graph.count)
+            if case .terminated = queueInput.yield(run) {
+                finished(stored.workflowID)
+                break
+            }
+            resumed.append(stored.workflowID)
+        }
+        return resumed
+    }
+
+    /// Puts a stored workflow's task states into its new record and derives what its run restarts from.
+    private static func restore(_ stored: StoredWorkflow, into record: WorkflowRecord, graph: TaskGraph)
+        -> WorkflowRun.Restored
+    {
+        var restored = WorkflowRun.Restored()
+        record.update { state in
+            state.lastSequence = stored.lastSequence
+            for index in state.tasks.indices {
+                guard var task = stored.tasks[state.tasks[index].taskID] else { continue }
+                task.priority = state.tasks[index].priority
+                switch task.status {
+                case .completed:
+                    restored.succeeded.insert(index)
+                    let result = TaskResult(
+                        taskID: task.taskID, output: task.output, cache: task.cache ?? .bypassed, attempt: task.attempt,
+                        duration: .milliseconds(Int64(task.finishedUnixMs) - Int64(task.startedUnixMs)))
+                    restored.results[index] = result
+                    restored.taskTime += result.duration
+                    switch task.cache {
+                    case .reused: state.cache.reused += 1
+                    case .adapted: state.cache.adapted += 1
+                    case .miss: state.cache.missed += 1
+                    case .bypassed, nil: break
+                    }
+                    state.completedCount += 1
+                case .failed:
+                    restored.failed.insert(index)
+                    restored.failedTasks.append(task.taskID)
+                    state.completedCount += 1
+                case .skipped:
+                    state.completedCount += 1
+                case .running, .retrying, .cancelled, .pending, .ready:
+                    // Interrupted: it runs again, as its next attempt.
+                    if task.attempt > 0 { restored.nextAttempt[index] = task.attempt + 1 }
+                    task.status = .pending
+                }
+                state.tasks[index] = task
+            }
+            state.status = .running
+        }
+        return restored
     }
 
     /// Ends the history of a workflow that was never admitted, so the log retains it only for the retention time.

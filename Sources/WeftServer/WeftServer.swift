@@ -16,7 +16,8 @@ import UnixSignals
 /// Shutdown sequence (SIGTERM/SIGINT through the `ServiceGroup`): every health name turns NOT_SERVING (watchers
 /// are told), the server keeps serving for `drainDelay`, then the engine stops accepting workflows and cancels the
 /// running ones (their watchers receive the terminal `workflow_cancelled` event: the embedded in-memory mode
-/// cannot resume them after a restart), the server stops accepting connections and sends each connection the
+/// cannot resume them after a restart; in Redis mode they are stopped without a terminal event, stay active in Redis
+/// and are resumed by the next start), the server stops accepting connections and sends each connection the
 /// GOAWAY notice, a PING and the final GOAWAY; health Watch streams end with UNAVAILABLE; in-flight calls get
 /// `drainGrace` to finish before they are cancelled; then the process exits.
 public final class WeftServer: Service {
@@ -29,6 +30,8 @@ public final class WeftServer: Service {
     /// Hears this process's queue attempts and fetches queue entries in Redis mode; nil in memory.
     private let brokerRunner: (@Sendable () async -> Void)?
     private let redis: (client: RedisClient, subscriber: RedisSubscriber)?
+    /// Redis mode's event log and workflow store; nil in memory.
+    private let redisEvents: RedisEventLog?
     private let server: GRPCServer
     /// Checks bearer tokens when `config.auth` is set; its token file is re-read on SIGHUP.
     private let authenticator: Authenticator?
@@ -74,9 +77,13 @@ public final class WeftServer: Service {
             logger: logger, factory: config.metrics == nil ? nil : MetricsSystem.factory)
         admission = AdmissionControl(
             settings: config.overload, factory: config.metrics == nil ? nil : MetricsSystem.factory)
+        let health = health
+        let redisEvents = self.redis.map { Self.makeEventLog(config, redis: $0, health: health, logger: logger) }
+        self.redisEvents = redisEvents
         engine = WorkflowEngine(
-            config: config.engine, executors: executors, eventLog: InMemoryEventLog(config: config.engine),
-            cache: cacheParts.cache, clock: clock, observer: EngineObservers([telemetry, admission]))
+            config: config.engine, executors: executors,
+            eventLog: redisEvents ?? InMemoryEventLog(config: config.engine), cache: cacheParts.cache, clock: clock,
+            observer: EngineObservers([telemetry, admission]), store: redisEvents ?? NoWorkflowStore())
         var services: [any RPCService] = [
             WorkflowService(engine: engine, admission: admission), WorkerService(broker: broker),
             HealthService(registry: health),
@@ -113,6 +120,28 @@ public final class WeftServer: Service {
                 RedisSubscriber(configuration: configuration, logger: logger), configuration)
     }
 
+    /// Event writes waiting for Redis (Redis mode; zero in memory): a gauge for admission control.
+    public var bufferedRedisWrites: (count: Int, bytes: Int) {
+        let backlog = redisEvents?.backlog ?? RedisWriteBacklog()
+        return (backlog.count, backlog.bytes)
+    }
+
+    /// Redis mode's event log: health of `weft.v1.WorkflowService` follows whether Redis is reachable.
+    private static func makeEventLog(
+        _ config: WeftServerConfig, redis: (client: RedisClient, subscriber: RedisSubscriber),
+        health: HealthRegistry, logger: Logger
+    ) -> RedisEventLog {
+        var settings = RedisEventLog.Settings()
+        settings.streamMaxLength = config.redisStreamMaxLength
+        settings.writeBufferLimit = config.redisWriteBufferLimit
+        settings.retention = config.engine.retention
+        return RedisEventLog(
+            client: redis.client, subscriber: redis.subscriber, settings: settings, logger: logger
+        ) { available in
+            health.setStatus(available ? .serving : .notServing, for: WorkflowService.name)
+        }
+    }
+
     /// The result cache: off, in memory, or fronted by Redis (`REDIS_URL`).
     private static func makeCache(
         _ config: WeftServerConfig, redis: (client: RedisClient, subscriber: RedisSubscriber)?, logger: Logger
@@ -145,12 +174,36 @@ public final class WeftServer: Service {
         return (SemanticResultCache(cache: cache), { try await store.run() })
     }
 
+    /// Redis mode: resumes the workflows an earlier process left active at start, then every second takes over
+    /// those whose process died (its lease expired); keeps trying while Redis is unreachable.
+    private static func resumeStoredWorkflows(_ engine: WorkflowEngine, logger: Logger) async {
+        var failing = false
+        while !Task.isCancelled {
+            do {
+                let resumed = try await engine.resumeStoredWorkflows()
+                if !resumed.isEmpty {
+                    logger.info("resumed \(resumed.count) workflow(s) from Redis", metadata: ["workflows": "\(resumed)"])
+                }
+                failing = false
+            } catch {
+                if !failing { logger.warning("cannot resume workflows from Redis yet", metadata: ["error": "\(error)"]) }
+                failing = true
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
     public func run() async throws {
         let engine = engine
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await engine.run() }
             if let brokerRunner {
                 group.addTask { await brokerRunner() }
+            }
+            if let redisEvents {
+                let logger = logger
+                group.addTask { await redisEvents.run() }
+                group.addTask { await Self.resumeStoredWorkflows(engine, logger: logger) }
             }
             if let cacheRunner {
                 group.addTask {

@@ -29,9 +29,14 @@ public struct WeftServerConfig: Sendable {
     public var redisQueueFetchConnections = 8
     /// The semantic result cache.
     public var cache = CacheSettings()
-    /// `REDIS_URL`: with it, cache entries live in Redis (shared by every weftd on it, surviving restarts);
-    /// `nil`: the embedded in-memory mode.
+    /// `REDIS_URL`: with it, workflow events, workflow state and cache entries live in Redis (shared by every weftd
+    /// on it, surviving restarts; see docs/redis.md); `nil`: the embedded in-memory mode.
     public var redisURL: String?
+    /// Redis mode: the approximate cap on a workflow stream's entries (`WEFT_REDIS_STREAM_MAX_LENGTH`). 100,000.
+    public var redisStreamMaxLength = 100_000
+    /// Redis mode: event writes buffered while Redis is unreachable before workflows wait
+    /// (`WEFT_REDIS_WRITE_BUFFER`). 10,000.
+    public var redisWriteBufferLimit = 10_000
     /// The Prometheus scrape endpoint (`--metrics-listen`); `nil`: no endpoint and no gRPC or engine metrics.
     /// Default `nil`.
     public var metrics: MetricsSettings?

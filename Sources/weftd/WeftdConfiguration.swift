@@ -59,6 +59,10 @@ struct WeftdConfiguration {
         config.cache = cache
         config.redisURL = options.redisUrl ?? environment["REDIS_URL"]
         if config.redisURL?.isEmpty == true { config.redisURL = nil }
+        config.redisStreamMaxLength =
+            try int(options.redisStreamMaxLength, "WEFT_REDIS_STREAM_MAX_LENGTH") ?? config.redisStreamMaxLength
+        config.redisWriteBufferLimit =
+            try int(options.redisWriteBuffer, "WEFT_REDIS_WRITE_BUFFER") ?? config.redisWriteBufferLimit
         try Self.validate(config)
         return config
     }
@@ -80,6 +84,8 @@ struct WeftdConfiguration {
         try require(engine.maxAttempts >= 1, "WEFT_MAX_ATTEMPTS must be at least 1")
         try require(engine.limits.maxTasks >= 1, "WEFT_MAX_TASKS must be at least 1")
         try require(engine.retainedWorkflows >= 0, "WEFT_RETAINED_WORKFLOWS must not be negative")
+        try require(config.redisStreamMaxLength >= 1, "WEFT_REDIS_STREAM_MAX_LENGTH must be at least 1")
+        try require(config.redisWriteBufferLimit >= 1, "WEFT_REDIS_WRITE_BUFFER must be at least 1")
         let cache = config.cache
         try require((0...1).contains(cache.reuseThreshold), "CACHE_REUSE_THRESHOLD must be within [0, 1]")
         try require((0...1).contains(cache.similarityThreshold), "CACHE_SIMILARITY_THRESHOLD must be within [0, 1]")

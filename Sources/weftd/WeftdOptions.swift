@@ -92,6 +92,12 @@ struct WeftdOptions: ParsableArguments {
     @Option(help: "Timeout of one embeddings call (env WEFT_EMBEDDER_TIMEOUT; default 2s).")
     var embedderTimeout: String?
 
-    @Option(help: "Redis for the cache, redis://[:password@]host:port[/db] (env REDIS_URL; default: in memory).")
+    @Option(help: "Redis for workflow events, state and the cache, redis://[:password@]host:port[/db] (env REDIS_URL; default: in memory).")
     var redisUrl: String?
+
+    @Option(help: "Redis mode: approximate cap on a workflow stream's entries (env WEFT_REDIS_STREAM_MAX_LENGTH; default 100000).")
+    var redisStreamMaxLength: Int?
+
+    @Option(help: "Redis mode: event writes buffered while Redis is unreachable before workflows wait (env WEFT_REDIS_WRITE_BUFFER; default 10000).")
+    var redisWriteBuffer: Int?
 }

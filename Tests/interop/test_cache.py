@@ -17,21 +17,16 @@ Every wait is bounded.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import grpc
 import pytest
 from google.protobuf import json_format, wrappers_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import REPO_ROOT, WeftdProcess, make_channel
+from conftest import REPO_ROOT, RedisServer, WeftdProcess, make_channel, wait_for
 from weft.v1 import workflow_pb2 as pb
 from weft.v1 import workflow_pb2_grpc as pbg
 
@@ -145,98 +140,6 @@ def user_service(tag: str = "", login: str = "Create user login endpoint", ms: i
 
 
 CACHEABLE = {"setup", "schema", "login", "docs"}
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what} did not happen within {timeout} s")
-        time.sleep(interval)
-
-
-# ---- redis-server ---------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server of the test's own on 127.0.0.1 (no RDB, no AOF), which the test may stop and start again
-    on the same port."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}"
-        self.dir = Path(tempfile.mkdtemp(prefix="weft-interop-redis-"))
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.start()
-
-    def start(self) -> None:
-        assert self.proc is None or self.proc.poll() is not None, "redis-server is running already"
-        log = open(self.dir / "redis.log", "ab")
-        self.proc = subprocess.Popen(
-            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", "", "--appendonly", "no",
-             "--dir", str(self.dir)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        log.close()
-        wait_for(lambda: self._ping(), 10, f"redis-server on port {self.port} answers PING")
-
-    def _ping(self) -> bool:
-        if self.proc is not None and self.proc.poll() is not None:
-            pytest.fail(f"redis-server exited with {self.proc.returncode}\n{self.log_tail()}")
-        try:
-            return self.cli("PING") == "PONG"
-        except (subprocess.SubprocessError, AssertionError):
-            return False
-
-    def stop(self) -> None:
-        """SIGTERM (no persistence configured, so nothing survives), bounded; SIGKILL if it hangs."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def cli(self, *args: str) -> str:
-        done = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), *args], capture_output=True,
-                              text=True, timeout=10)
-        assert done.returncode == 0, f"redis-cli {' '.join(args)}: exit {done.returncode}\n{done.stderr}"
-        return done.stdout.strip()
-
-    def scan(self, pattern: str) -> list[str]:
-        out = self.cli("--scan", "--pattern", pattern)
-        return sorted(line for line in out.splitlines() if line)
-
-    def log_tail(self) -> str:
-        try:
-            return (self.dir / "redis.log").read_text(errors="replace")[-2000:]
-        except OSError:
-            return "(no redis log)"
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
-        reason = "redis-server/redis-cli not on PATH (apt-get install redis-server)"
-        if os.environ.get("CI") or os.environ.get("WEFT_TEST_REDIS_URL"):
-            pytest.fail(f"{reason}; required when CI or WEFT_TEST_REDIS_URL is set")
-        pytest.skip(reason)
-    server = RedisServer()
-    try:
-        yield server
-    finally:
-        server.close()
 
 
 @pytest.fixture
@@ -406,19 +309,35 @@ def test_redis_outage_mid_run_degrades_to_misses(redis_server: RedisServer,
             redis_server.stop()
             stopped.append(time.monotonic())
 
-    outage = finish(stub, workflow_id, on_event=stop_redis_when_gate_runs)
-    assert stopped, f"the gate task never started\n{outage.trace()}"
-    assert outage.snapshot.status == pb.WORKFLOW_STATUS_COMPLETED, outage.trace()
-    assert not outage.failures, outage.trace()
-    assert outage.outcomes == {t.id: MISS for t in gated}, outage.trace()
-    assert outage.started == {t.id for t in gated}, outage.trace()
+    # In Redis mode WatchWorkflow is served from Redis, so a watcher waits out the outage: watch until the gate
+    # starts, then follow the run through GetWorkflow (the engine's own state) until it ends.
+    for event in stub.WatchWorkflow(pb.WatchWorkflowRequest(workflow_id=workflow_id), timeout=WATCH_TIMEOUT):
+        stop_redis_when_gate_runs(event)
+        if stopped:
+            break
+    assert stopped, "the gate task never started"
+    wait_for(lambda: stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=RPC_TIMEOUT).status
+             not in (pb.WORKFLOW_STATUS_PENDING, pb.WORKFLOW_STATUS_RUNNING), WATCH_TIMEOUT,
+             "the workflow ends during the Redis outage")
+    snapshot = stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=RPC_TIMEOUT)
+    trace = json_format.MessageToJson(snapshot)
+    assert snapshot.status == pb.WORKFLOW_STATUS_COMPLETED, trace
+    assert all(t.error == "" and t.attempt == 1 for t in snapshot.tasks), trace  # no failed attempt
+    assert {t.task_id: t.cache.outcome for t in snapshot.tasks} == {t.id: MISS for t in gated}, trace
+    assert {t.task_id for t in snapshot.tasks if t.started_unix_ms > 0} == {t.id for t in gated}, trace
     assert server.is_alive(), server.log_tail()
     warnings = [line for line in server.log_tail(400).splitlines() if " warning " in line and "cache" in line]
     assert warnings, f"no warning about the cache outage in the log\n{server.log_tail()}"
 
-    # Redis back on the same port, empty. The client reconnects after its backoff (at most 5 s).
+    # Redis back on the same port, empty. The client reconnects after its backoff (at most 5 s); until then
+    # SubmitWorkflow answers UNAVAILABLE (Redis mode stores every workflow), so wait for the health to say SERVING.
     redis_server.start()
     assert redis_server.scan("weft:cache:*") == []
+    with make_channel(server.address) as health_channel:
+        health = health_pb2_grpc.HealthStub(health_channel)
+        wait_for(lambda: health.Check(health_pb2.HealthCheckRequest(service="weft.v1.WorkflowService"),
+                                      timeout=RPC_TIMEOUT).status == health_pb2.HealthCheckResponse.SERVING,
+                 20, "weft.v1.WorkflowService SERVING again after Redis returned")
     deadline = time.monotonic() + 20
     attempt = 0
     while True:

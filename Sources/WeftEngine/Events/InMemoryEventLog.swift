@@ -101,6 +101,23 @@ public final class InMemoryEventLog: EventLog {
         return event
     }
 
+    /// As ``append(workflowID:timeUnixMs:progress:payload:)``: memory keeps no checkpoint.
+    @discardableResult
+    public func append(
+        workflowID: String, timeUnixMs: UInt64, progress: Progress, payload: WorkflowEvent.Payload,
+        checkpoint: WorkflowCheckpoint
+    ) throws -> WorkflowEvent {
+        try append(workflowID: workflowID, timeUnixMs: timeUnixMs, progress: progress, payload: payload)
+    }
+
+    /// Always throws FAILED_PRECONDITION: nothing in memory outlives a restart, so nothing is resumed.
+    public func reopen(workflowID: String, lastSequence: UInt64) throws {
+        throw EngineError(.failedPrecondition, "the in-memory event log cannot resume workflow \"\(workflowID)\"")
+    }
+
+    /// Nothing to forget: an in-memory accepted event cannot fail to be stored.
+    public func discard(workflowID: String) {}
+
     /// The events after `afterSequence` from the stored history, then live ones as they are appended, ending after
     /// the terminal event (at once if `afterSequence` is at or past the end of a finished workflow; past the end of
     /// a running one, the stream waits for the later sequences).

@@ -8,6 +8,21 @@ final class WorkflowRun: Sendable {
         case report(task: Int, ActivityRunner.Report)
         case finished(task: Int, ActivityRunner.Outcome, cache: CacheUse)
         case cancel(reason: String)
+        /// The engine is stopping: with a durable store the workflow is left to resume after the restart (no
+        /// terminal event); otherwise it is cancelled with `reason`.
+        case shutdown(reason: String)
+    }
+
+    /// What a resumed workflow brings from its store: tasks that ended before the restart, and the attempt each
+    /// interrupted task continues from.
+    struct Restored: Sendable {
+        var succeeded: Set<Int> = []
+        var failed: Set<Int> = []
+        /// The attempt number of the next attempt of a task that was running (stored attempt + 1).
+        var nextAttempt: [Int: Int] = [:]
+        var results: [Int: TaskResult] = [:]
+        var failedTasks: [String] = []
+        var taskTime: Duration = .zero
     }
 
     /// What the result cache did for one task, and the time it saved.
@@ -23,16 +38,20 @@ final class WorkflowRun: Sendable {
         let clock: EngineClock
         let cache: (any ResultCache)?
         let observer: any EngineObserver
+        /// The event log is durable: workflows interrupted by a shutdown resume after the restart.
+        let resumable: Bool
     }
 
     let record: WorkflowRecord
     private let graph: TaskGraph
+    private let restored: Restored
     private let messages: AsyncStream<Message>
     private let inbox: AsyncStream<Message>.Continuation
 
-    init(record: WorkflowRecord, graph: TaskGraph) {
+    init(record: WorkflowRecord, graph: TaskGraph, restored: Restored = Restored()) {
         self.record = record
         self.graph = graph
+        self.restored = restored
         (messages, inbox) = AsyncStream<Message>.makeStream()
     }
 
@@ -41,6 +60,11 @@ final class WorkflowRun: Sendable {
     /// Asks the loop to cancel the workflow; returns at once.
     func cancel(reason: String) {
         inbox.yield(.cancel(reason: reason))
+    }
+
+    /// Asks the loop to stop because the engine is stopping; returns at once.
+    func shutdown(reason: String) {
+        inbox.yield(.shutdown(reason: reason))
     }
 
     /// Runs the workflow to its end; returns once every activity has stopped and the terminal event is appended.
@@ -62,6 +86,8 @@ final class WorkflowRun: Sendable {
         var failedTasks: [String] = []
         var cancelReason: String?
         var failFastError: String?
+        /// Set when the engine stopped and the workflow is left for a restart to resume.
+        var suspended = false
         var taskTime: Duration = .zero
 
         init(run: WorkflowRun, environment: Environment, graph: TaskGraph) {
@@ -69,11 +95,16 @@ final class WorkflowRun: Sendable {
             self.environment = environment
             options = run.record.spec.options
             let config = environment.config
+            let restored = run.restored
             scheduler = Scheduler(
                 graph: graph, mode: options.mode ?? config.defaultMode,
-                maxParallel: options.maxParallel ?? config.maxParallel)
+                maxParallel: options.maxParallel ?? config.maxParallel, succeeded: restored.succeeded,
+                failed: restored.failed)
             streamResults = options.streamResults ?? config.streamResults
             started = environment.clock.now()
+            results = restored.results
+            failedTasks = restored.failedTasks
+            taskTime = restored.taskTime
         }
 
         var record: WorkflowRecord { run.record }
@@ -97,9 +128,26 @@ final class WorkflowRun: Sendable {
                         cancelReason = reason
                         group.cancelAll()
                         await cancelPending()
+                    case .shutdown(let reason):
+                        guard cancelReason == nil, failFastError == nil else { break }
+                        if environment.resumable {
+                            // Stop here: the store keeps the workflow active and the next start resumes it.
+                            suspended = true
+                            group.cancelAll()
+                            return
+                        }
+                        cancelReason = reason
+                        group.cancelAll()
+                        await cancelPending()
                     }
                     if scheduler.isFinished { break }
                 }
+            }
+            if suspended || (environment.resumable && !scheduler.isFinished && cancelReason == nil
+                && failFastError == nil)
+            {
+                // Left active in the durable store; activities were cancelled with the group.
+                return
             }
             if !scheduler.isFinished && cancelReason == nil && failFastError == nil {
                 // The loop was torn down (the engine's task was cancelled) before the workflow ended.
@@ -184,7 +232,8 @@ final class WorkflowRun: Sendable {
                 clock: environment.clock, executor: executor, retry: retry,
                 heartbeatEventInterval: config.heartbeatEventInterval)
             let activity = Activity(
-                workflowID: record.workflowID, task: task, attempt: 1, constraints: record.spec.constraints,
+                workflowID: record.workflowID, task: task, attempt: run.restored.nextAttempt[index] ?? 1,
+                constraints: record.spec.constraints,
                 startToCloseTimeout: startToClose, heartbeatTimeout: heartbeat)
             // META tasks are never cached: their value is the expansion, which a cached text cannot replay.
             let cache = options.cache.disabled || !task.cacheable || task.complexity == .meta ? nil : environment.cache
@@ -312,7 +361,9 @@ final class WorkflowRun: Sendable {
                     state.completedCount += 1
                 }
                 taskFinished(taskID, .completed)
-                await append(.taskCompleted(streamed(result)))
+                await append(
+                    .taskCompleted(streamed(result)),
+                    expansion: output.newTasks.isEmpty ? nil : (taskID, output.newTasks))
                 await apply(events, group: &group, inbox: inbox)
             case .failed(let failure, let attempt):
                 await failedForGood(index, failure: failure, attempt: attempt, group: &group, inbox: inbox)
@@ -403,17 +454,47 @@ final class WorkflowRun: Sendable {
             return copy
         }
 
-        private func append(_ payload: WorkflowEvent.Payload) async {
-            let progress = record.update { $0.progress }
+        private func append(
+            _ payload: WorkflowEvent.Payload, expansion: (parentTaskID: String, tasks: [TaskSpec])? = nil
+        ) async {
+            let (progress, checkpoint) = record.update { state in
+                (state.progress, Self.checkpoint(for: payload, state: state, graph: scheduler.graph))
+            }
+            var withExpansion = checkpoint
+            withExpansion.expansion = expansion
             do {
                 let event = try await environment.eventLog.append(
                     workflowID: record.workflowID, timeUnixMs: environment.clock.unixMilliseconds(),
-                    progress: progress, payload: payload)
+                    progress: progress, payload: payload, checkpoint: withExpansion)
                 record.update { $0.lastSequence = event.sequence }
             } catch {
-                // The in-memory log only refuses appends after the terminal event, which the loop never makes.
+                // The in-memory log only refuses appends after the terminal event, which the loop never makes; a
+                // durable one buffers through outages rather than fail.
                 assertionFailure("event append failed: \(error)")
             }
+        }
+
+        /// The durable state an event announces: the task it names, or on the terminal event the final status and
+        /// every task.
+        private static func checkpoint(
+            for payload: WorkflowEvent.Payload, state: WorkflowRecord.State, graph: TaskGraph
+        ) -> WorkflowCheckpoint {
+            var checkpoint = WorkflowCheckpoint()
+            if payload.isTerminal {
+                checkpoint.finished = (state.status, state.finishedUnixMs)
+                checkpoint.tasks = state.tasks
+                return checkpoint
+            }
+            let taskID: String? = switch payload {
+            case .taskStarted(let taskID, _, _), .taskFailed(let taskID, _, _, _, _, _), .taskSkipped(let taskID, _):
+                taskID
+            case .taskCompleted(let result): result.taskID
+            default: nil
+            }
+            if let taskID, let index = graph.index(of: taskID), index < state.tasks.count {
+                checkpoint.tasks = [state.tasks[index]]
+            }
+            return checkpoint
         }
 
         private mutating func finish() async {

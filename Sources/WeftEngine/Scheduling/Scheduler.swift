@@ -60,6 +60,13 @@ public struct Scheduler: Sendable {
     ///   - mode: EAGER or BATCH.
     ///   - maxParallel: At least 1.
     public init(graph: TaskGraph, mode: SchedulingMode, maxParallel: Int) {
+        self.init(graph: graph, mode: mode, maxParallel: maxParallel, succeeded: [], failed: [])
+    }
+
+    /// A scheduler resuming a workflow after a restart: `succeeded` tasks count as done before anything starts (they
+    /// never run again), `failed` ones as failed for good, their transitive dependents skipped silently (the caller
+    /// restores those states; no event is returned for them). Every other task is pending or ready as usual.
+    public init(graph: TaskGraph, mode: SchedulingMode, maxParallel: Int, succeeded: Set<Int>, failed: Set<Int>) {
         precondition(maxParallel >= 1, "maxParallel must be at least 1")
         self.graph = graph
         self.mode = mode
@@ -67,9 +74,17 @@ public struct Scheduler: Sendable {
         let count = graph.count
         phase = [Phase](repeating: .pending, count: count)
         skipCause = [Int32](repeating: -1, count: count)
-        unmet = graph.dependencies.map { Int32($0.count) }
+        unmet = graph.dependencies.map { dependencies in
+            Int32(dependencies.lazy.filter { !succeeded.contains($0) }.count)
+        }
+        for task in succeeded { phase[task] = .succeeded }
+        var ignored: [SchedulerEvent] = []
+        for task in failed.sorted() where phase[task] == .pending {
+            phase[task] = .failed
+            skipDependents(of: task, cause: task, into: &ignored)
+        }
         var roots: [Int] = []
-        for task in 0..<count where unmet[task] == 0 {
+        for task in 0..<count where unmet[task] == 0 && phase[task] == .pending {
             phase[task] = .ready
             roots.append(task)
         }

@@ -1,3 +1,4 @@
+public import CoreMetrics
 public import Logging
 
 /// A pool of Redis connections with an async API.
@@ -20,9 +21,16 @@ public final class RedisClient: Sendable {
     private let pool: ConnectionPool
 
     /// Creates a client and starts its connection threads. Connections are made on first use.
-    public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "weft.redis")) {
+    ///
+    /// Every command's latency and every error are recorded on `metrics` (`weft_redis_command_duration_seconds`,
+    /// `weft_redis_command_errors_total`, labelled by command); the default is the process-wide factory.
+    public init(
+        configuration: RedisConfiguration, logger: Logger = Logger(label: "weft.redis"),
+        metrics: any MetricsFactory = MetricsSystem.factory
+    ) {
         self.configuration = configuration
-        self.pool = ConnectionPool(configuration: configuration, logger: logger)
+        self.pool = ConnectionPool(
+            configuration: configuration, logger: logger, metrics: RedisCommandMetrics(factory: metrics))
         pool.start()
     }
 

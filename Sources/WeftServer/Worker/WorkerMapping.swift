@@ -1,4 +1,5 @@
 import WeftEngine
+import WeftMapping
 import WeftMessages
 import WeftRPC
 

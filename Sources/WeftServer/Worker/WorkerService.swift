@@ -1,4 +1,5 @@
 public import WeftEngine
+import WeftMapping
 import WeftMessages
 public import WeftRPC
 

@@ -1,3 +1,4 @@
+import MetricsTestKit
 import Synchronization
 import Testing
 import WeftRedis
@@ -172,5 +173,24 @@ struct RedisClientTests {
 
         subscriber.shutdown()
         #expect(await eventually(timeout: .seconds(5)) { !subscriber.isConnected })
+    }
+}
+
+/// The client's command metrics, on a test factory.
+@Suite("RedisClient metrics", .enabled(if: TestRedis.sharedServerTestsEnabled, TestRedis.sharedServerDisabled))
+struct RedisClientMetricsTests {
+    @Test("each command is timed by name, a pipeline as PIPELINE, and error replies count as errors")
+    func commandsAreTimed() async throws {
+        let metrics = TestMetrics()
+        let client = RedisClient(configuration: try TestRedis.configuration(), metrics: metrics)
+        defer { client.shutdown() }
+        _ = try await client.command("PING")
+        _ = try await client.command("ping")
+        _ = try await client.pipeline([["PING"], ["PING"]])
+        await #expect(throws: RedisError.self) { _ = try await client.command("NOSUCHCOMMAND") }
+        #expect(try metrics.expectTimer("weft_redis_command_duration_seconds", [("command", "PING")]).values.count == 2)
+        #expect(try metrics.expectTimer("weft_redis_command_duration_seconds", [("command", "PIPELINE")]).values.count == 1)
+        #expect(try metrics.expectCounter(
+            "weft_redis_command_errors_total", [("command", "NOSUCHCOMMAND"), ("kind", "server")]).totalValue == 1)
     }
 }

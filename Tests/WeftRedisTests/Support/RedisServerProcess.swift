@@ -7,7 +7,7 @@ import Glibc
 import Darwin
 #endif
 
-/// A redis-server of a test's own, on a free loopback port, without persistence: for tests that stop and restart
+/// A redis-server of a test's own, on a free loopback port, without persistence unless asked: for tests that stop and restart
 /// Redis (the shared server of `scripts/test` is never touched that way). Stop it with ``stop()``; deinit kills it
 /// if a test forgot.
 ///
@@ -25,11 +25,14 @@ final class RedisServerProcess {
     }
 
     let port: Int
+    /// With an append-only file (`appendfsync always`), so data survives ``stop()`` and ``start()``.
+    let persistent: Bool
     private let directory: String
     private var pid: pid_t?
 
     /// Picks a free port and starts the server; returns once it accepts connections.
-    init() async throws {
+    init(persistent: Bool = false) async throws {
+        self.persistent = persistent
         port = try Self.freePort()
         directory =
             FileManager.default.temporaryDirectory.appendingPathComponent("weft-redis-\(UUID().uuidString)").path
@@ -63,8 +66,9 @@ final class RedisServerProcess {
         guard pid == nil else { return }
         guard let executable = Self.executable else { throw Failure(description: "redis-server is not installed") }
         let arguments = [
-            executable, "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no",
-            "--dir", directory, "--logfile", "\(directory)/redis.log",
+            executable, "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly",
+            persistent ? "yes" : "no", "--appendfsync", "always", "--dir", directory,
+            "--logfile", "\(directory)/redis.log",
         ]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

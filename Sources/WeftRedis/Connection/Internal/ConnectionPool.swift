@@ -43,13 +43,15 @@ final class ConnectionPool: Sendable {
 
     private let configuration: RedisConfiguration
     private let logger: Logger
+    private let metrics: RedisCommandMetrics
     private let state: Mutex<State>
     private let available = DispatchSemaphore(value: 0)
     private let threadCount: Int
 
-    init(configuration: RedisConfiguration, logger: Logger) {
+    init(configuration: RedisConfiguration, logger: Logger, metrics: RedisCommandMetrics) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
         self.threadCount = max(1, configuration.poolSize)
         self.state = Mutex(State(gate: ReconnectGate(backoff: configuration.reconnectBackoff)))
     }
@@ -131,17 +133,23 @@ final class ConnectionPool: Sendable {
                     connection = fresh
                     current = fresh
                 case .failure(let error):
+                    metrics.record(job.commands, duration: .zero, error: error)
                     job.finish(.failure(error))
                     continue
                 }
             }
+            let started = ContinuousClock.now
             do throws(RedisError) {
+                let values: [RedisValue]
                 if job.throwOnErrorReply, let arguments = job.commands.first, job.commands.count == 1 {
-                    job.finish(.success([try current.command(arguments)]))
+                    values = [try current.command(arguments)]
                 } else {
-                    job.finish(.success(try current.pipeline(job.commands)))
+                    values = try current.pipeline(job.commands)
                 }
+                metrics.record(job.commands, duration: started.duration(to: .now), error: nil)
+                job.finish(.success(values))
             } catch {
+                metrics.record(job.commands, duration: started.duration(to: .now), error: error)
                 if error.breaksConnection || current.isBroken {
                     connection = nil
                     logger.debug("dropped a Redis connection", metadata: ["error": "\(error)"])

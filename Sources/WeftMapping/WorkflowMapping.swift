@@ -1,16 +1,18 @@
-import WeftEngine
-import WeftMessages
-import WeftRPC
+public import WeftEngine
+public import WeftMessages
+public import WeftRPC
 
-/// Converts between the `weft.v1` messages and the engine's model, in one place.
+/// Converts between the `weft.v1` messages and the engine's model, in one place (the gRPC services and the Redis
+/// stores both use it; the reverse direction, message → model for stored events and specs, is in
+/// `WorkflowMapping+Stored.swift`).
 ///
 /// Proto3 zero values mean "the server's default" (a 0 timeout, a 0 max_parallel, an UNSPECIFIED enum); enum
 /// values this server does not know are INVALID_ARGUMENT naming the field. Everything else is checked by the
 /// engine's validator, whose messages name the task and field.
-enum WorkflowMapping {
+public enum WorkflowMapping {
     // MARK: Requests
 
-    static func spec(from request: Weft_V1_SubmitWorkflowRequest) throws -> WorkflowSpec {
+    public static func spec(from request: Weft_V1_SubmitWorkflowRequest) throws -> WorkflowSpec {
         var tasks: [TaskSpec] = []
         tasks.reserveCapacity(request.tasks.count)
         for (position, task) in request.tasks.enumerated() {
@@ -21,7 +23,7 @@ enum WorkflowMapping {
             tasks: tasks, options: try options(from: request.options), requestID: request.requestID)
     }
 
-    static func taskSpec(from task: Weft_V1_TaskSpec, position: Int) throws -> TaskSpec {
+    public static func taskSpec(from task: Weft_V1_TaskSpec, position: Int) throws -> TaskSpec {
         let name = task.id.isEmpty ? "task #\(position)" : "task \"\(task.id)\""
         let complexity: Complexity
         switch task.complexity {
@@ -40,7 +42,7 @@ enum WorkflowMapping {
             cacheable: task.cacheable?.value ?? true)
     }
 
-    static func options(from options: Weft_V1_ExecutionOptions?) throws -> WorkflowOptions {
+    public static func options(from options: Weft_V1_ExecutionOptions?) throws -> WorkflowOptions {
         guard let options else { return WorkflowOptions() }
         let mode: SchedulingMode?
         switch options.mode {
@@ -66,13 +68,13 @@ enum WorkflowMapping {
                 similarityThreshold: options.cache?.similarityThreshold?.value))
     }
 
-    static func timeouts(from timeouts: Weft_V1_Timeouts?) -> ActivityTimeouts {
+    public static func timeouts(from timeouts: Weft_V1_Timeouts?) -> ActivityTimeouts {
         ActivityTimeouts(
             startToClose: milliseconds(timeouts?.startToCloseMs), heartbeat: milliseconds(timeouts?.heartbeatMs),
             scheduleToStart: milliseconds(timeouts?.scheduleToStartMs))
     }
 
-    static func retryPolicy(from policy: Weft_V1_RetryPolicy) -> RetryPolicy {
+    public static func retryPolicy(from policy: Weft_V1_RetryPolicy) -> RetryPolicy {
         RetryPolicy(
             maxAttempts: policy.maxAttempts == 0 ? nil : Int(policy.maxAttempts),
             initialInterval: milliseconds(policy.initialIntervalMs),
@@ -81,12 +83,12 @@ enum WorkflowMapping {
             nonRetryableErrorTypes: Set(policy.nonRetryableErrorTypes))
     }
 
-    private static func milliseconds(_ value: UInt64?) -> Duration? {
+    static func milliseconds(_ value: UInt64?) -> Duration? {
         guard let value, value > 0 else { return nil }
         return .milliseconds(Int64(clamping: value))
     }
 
-    static func status(from status: Weft_V1_WorkflowStatus) throws -> WorkflowStatus? {
+    public static func status(from status: Weft_V1_WorkflowStatus) throws -> WorkflowStatus? {
         switch status {
         case .unspecified: nil
         case .pending: .pending
@@ -104,7 +106,7 @@ enum WorkflowMapping {
 
     // MARK: Responses and events
 
-    static func plan(_ plan: [PlannedBatch]) -> [Weft_V1_PlannedBatch] {
+    public static func plan(_ plan: [PlannedBatch]) -> [Weft_V1_PlannedBatch] {
         plan.map { batch in
             Weft_V1_PlannedBatch(
                 index: UInt32(batch.index),
@@ -112,18 +114,18 @@ enum WorkflowMapping {
         }
     }
 
-    static func milliseconds(_ duration: Duration) -> UInt64 {
+    public static func milliseconds(_ duration: Duration) -> UInt64 {
         let (seconds, attoseconds) = duration.components
         return UInt64(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
     }
 
-    static func progress(_ progress: Progress) -> Weft_V1_Progress {
+    public static func progress(_ progress: Progress) -> Weft_V1_Progress {
         Weft_V1_Progress(
             completed: UInt32(clamping: progress.completed), total: UInt32(clamping: progress.total),
             running: UInt32(clamping: progress.running))
     }
 
-    static func cacheHit(_ outcome: CacheOutcome) -> Weft_V1_CacheHit {
+    public static func cacheHit(_ outcome: CacheOutcome) -> Weft_V1_CacheHit {
         switch outcome {
         case .miss: Weft_V1_CacheHit(outcome: .miss)
         case .bypassed: Weft_V1_CacheHit(outcome: .bypassed)
@@ -134,19 +136,19 @@ enum WorkflowMapping {
         }
     }
 
-    static func cacheSummary(_ summary: CacheSummary) -> Weft_V1_CacheSummary {
+    public static func cacheSummary(_ summary: CacheSummary) -> Weft_V1_CacheSummary {
         Weft_V1_CacheSummary(
             reused: UInt32(clamping: summary.reused), adapted: UInt32(clamping: summary.adapted),
             missed: UInt32(clamping: summary.missed), timeSavedMs: milliseconds(summary.timeSaved))
     }
 
-    static func result(_ result: TaskResult) -> Weft_V1_TaskResult {
+    public static func result(_ result: TaskResult) -> Weft_V1_TaskResult {
         Weft_V1_TaskResult(
             taskID: result.taskID, output: result.output, cache: cacheHit(result.cache),
             attempt: UInt32(clamping: result.attempt), durationMs: milliseconds(result.duration))
     }
 
-    static func event(_ event: WorkflowEvent) -> Weft_V1_WorkflowEvent {
+    public static func event(_ event: WorkflowEvent) -> Weft_V1_WorkflowEvent {
         var message = Weft_V1_WorkflowEvent(
             sequence: event.sequence, workflowID: event.workflowID, timeUnixMs: event.timeUnixMs,
             progress: progress(event.progress))
@@ -184,7 +186,7 @@ enum WorkflowMapping {
         }
     }
 
-    static func workflowStatus(_ status: WorkflowStatus) -> Weft_V1_WorkflowStatus {
+    public static func workflowStatus(_ status: WorkflowStatus) -> Weft_V1_WorkflowStatus {
         switch status {
         case .pending: .pending
         case .running: .running
@@ -194,7 +196,7 @@ enum WorkflowMapping {
         }
     }
 
-    static func taskStatus(_ status: TaskStatus) -> Weft_V1_TaskStatus {
+    public static func taskStatus(_ status: TaskStatus) -> Weft_V1_TaskStatus {
         switch status {
         case .pending: .pending
         case .ready: .ready
@@ -207,29 +209,30 @@ enum WorkflowMapping {
         }
     }
 
-    static func snapshot(_ snapshot: WorkflowSnapshot) -> Weft_V1_GetWorkflowResponse {
+    public static func snapshot(_ snapshot: WorkflowSnapshot) -> Weft_V1_GetWorkflowResponse {
         Weft_V1_GetWorkflowResponse(
             workflowID: snapshot.workflowID, status: workflowStatus(snapshot.status), description: snapshot.description,
             progress: progress(snapshot.progress),
-            tasks: snapshot.tasks.map { task in
-                Weft_V1_TaskState(
-                    taskID: task.taskID, status: taskStatus(task.status), attempt: UInt32(clamping: task.attempt),
-                    priority: Int32(clamping: task.priority), output: task.output, error: task.error,
-                    cache: task.cache.map(cacheHit), startedUnixMs: task.startedUnixMs,
-                    finishedUnixMs: task.finishedUnixMs)
-            },
+            tasks: snapshot.tasks.map(taskState),
             createdUnixMs: snapshot.createdUnixMs, finishedUnixMs: snapshot.finishedUnixMs,
             lastSequence: snapshot.lastSequence, cache: cacheSummary(snapshot.cache))
     }
 
-    static func summary(_ summary: WorkflowSummary) -> Weft_V1_WorkflowSummary {
+    public static func taskState(_ task: TaskState) -> Weft_V1_TaskState {
+        Weft_V1_TaskState(
+            taskID: task.taskID, status: taskStatus(task.status), attempt: UInt32(clamping: task.attempt),
+            priority: Int32(clamping: task.priority), output: task.output, error: task.error,
+            cache: task.cache.map(cacheHit), startedUnixMs: task.startedUnixMs, finishedUnixMs: task.finishedUnixMs)
+    }
+
+    public static func summary(_ summary: WorkflowSummary) -> Weft_V1_WorkflowSummary {
         Weft_V1_WorkflowSummary(
             workflowID: summary.workflowID, status: workflowStatus(summary.status), description: summary.description,
             progress: progress(summary.progress), createdUnixMs: summary.createdUnixMs)
     }
 
     /// The one place engine errors become gRPC statuses.
-    static func rpcError(_ error: any Error) -> RPCError {
+    public static func rpcError(_ error: any Error) -> RPCError {
         guard let error = error as? EngineError else { return RPCError(from: error) }
         let code: StatusCode = switch error.code {
         case .invalidArgument: .invalidArgument

@@ -1,0 +1,50 @@
+/// Where an engine finds, at start, the workflows a previous process accepted and did not finish.
+///
+/// A durable event log (Redis) is also the store: it wrote each workflow's spec, task states and last sequence with
+/// its events (``WorkflowCheckpoint``). The embedded default, ``NoWorkflowStore``, has nothing to resume.
+public protocol WorkflowStore: Sendable {
+    /// The workflows to resume, oldest first.
+    /// - Throws: when the store cannot be read (the engine then starts without them and logs nothing itself).
+    func activeWorkflows() async throws -> [StoredWorkflow]
+}
+
+/// A workflow to resume after a restart, as its store kept it.
+public struct StoredWorkflow: Sendable, Hashable {
+    public var workflowID: String
+    public var accepted: AcceptedWorkflow
+    /// The last event written; the resumed run continues at the next sequence.
+    public var lastSequence: UInt64
+    /// The stored state of each task, by id (tasks never announced are absent).
+    public var tasks: [String: TaskState]
+    /// META expansions in the order they happened.
+    public var expansions: [(parentTaskID: String, tasks: [TaskSpec])]
+
+    public init(
+        workflowID: String, accepted: AcceptedWorkflow, lastSequence: UInt64, tasks: [String: TaskState],
+        expansions: [(parentTaskID: String, tasks: [TaskSpec])] = []
+    ) {
+        self.workflowID = workflowID
+        self.accepted = accepted
+        self.lastSequence = lastSequence
+        self.tasks = tasks
+        self.expansions = expansions
+    }
+
+    public static func == (lhs: StoredWorkflow, rhs: StoredWorkflow) -> Bool {
+        lhs.workflowID == rhs.workflowID && lhs.accepted == rhs.accepted && lhs.lastSequence == rhs.lastSequence
+            && lhs.tasks == rhs.tasks && lhs.expansions.map(\.parentTaskID) == rhs.expansions.map(\.parentTaskID)
+            && lhs.expansions.map(\.tasks) == rhs.expansions.map(\.tasks)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(workflowID)
+        hasher.combine(lastSequence)
+    }
+}
+
+/// The embedded mode's store: nothing survives the process, so nothing resumes.
+public struct NoWorkflowStore: WorkflowStore {
+    public init() {}
+
+    public func activeWorkflows() -> [StoredWorkflow] { [] }
+}

@@ -1,0 +1,95 @@
+import WeftEngine
+import WeftMapping
+import WeftMessages
+import WeftRPC
+
+/// Reads back the workflows in the active set, for ``RedisEventLog/activeWorkflows()``.
+struct RedisWorkflowReader: Sendable {
+    let client: RedisClient
+    let layout: RedisWorkflowLayout
+
+    /// Claims a workflow for a new owner only if its owner is still the one read (compare and set).
+    private static let claimScript = """
+        local owner = redis.call('HGET', KEYS[1], 'owner') or ''
+        if owner == ARGV[1] then redis.call('HSET', KEYS[1], 'owner', ARGV[2]) return 1 end
+        return 0
+        """
+
+    /// Every active workflow whose owner's lease has expired, claimed for `instance`, oldest first. An id whose
+    /// hash is missing is removed from the set; one whose state cannot be decoded is left out.
+    func activeWorkflows(claimFor instance: String) async throws -> [StoredWorkflow] {
+        do {
+            let ids = (try await client.command("SMEMBERS", RedisArgument(layout.activeKey)).array ?? [])
+                .compactMap(\.string)
+            var workflows: [StoredWorkflow] = []
+            for id in ids {
+                let replies = try await client.pipeline([
+                    ["HGETALL", RedisArgument(layout.workflowKey(id))],
+                    ["HGETALL", RedisArgument(layout.tasksKey(id))],
+                ])
+                let fields = Self.fields(replies[0])
+                guard let spec = fields[RedisWorkflowLayout.Field.spec] else {
+                    _ = try await client.command("SREM", RedisArgument(layout.activeKey), RedisArgument(id))
+                    continue
+                }
+                let owner = String(decoding: fields[RedisWorkflowLayout.Field.owner] ?? [], as: UTF8.self)
+                // Already this process's (the engine skips those it runs), or claimed from a dead owner.
+                if owner != instance {
+                    if !owner.isEmpty,
+                        try await client.command("EXISTS", RedisArgument(layout.ownerKey(owner))).integer ?? 0 > 0
+                    {
+                        continue  // a live process runs it
+                    }
+                    let claimed = try await client.command(
+                        "EVAL", RedisArgument(Self.claimScript), "1", RedisArgument(layout.workflowKey(id)),
+                        RedisArgument(owner), RedisArgument(instance))
+                    guard claimed.integer == 1 else { continue }
+                }
+                if let workflow = try? Self.workflow(id, spec: spec, fields: fields, tasks: Self.fields(replies[1])) {
+                    workflows.append(workflow)
+                }
+            }
+            return workflows.sorted { $0.accepted.createdUnixMs < $1.accepted.createdUnixMs }
+        } catch {
+            throw EngineError(.unavailable, "cannot read the active workflows from Redis: \(error.message)", cause: error)
+        }
+    }
+
+    private static func workflow(
+        _ id: String, spec: [UInt8], fields: [String: [UInt8]], tasks: [String: [UInt8]]
+    ) throws -> StoredWorkflow {
+        typealias Field = RedisWorkflowLayout.Field
+        func number(_ name: String) -> UInt64 { UInt64(String(decoding: fields[name] ?? [], as: UTF8.self)) ?? 0 }
+        let request = try Weft_V1_SubmitWorkflowRequest(wireBytes: spec)
+        let accepted = AcceptedWorkflow(
+            spec: try WorkflowMapping.spec(from: request), createdUnixMs: number(Field.createdUnixMs))
+        var states: [String: TaskState] = [:]
+        for (taskID, bytes) in tasks {
+            states[taskID] = WorkflowMapping.taskState(from: try Weft_V1_TaskState(wireBytes: bytes))
+        }
+        var expansions: [(sequence: UInt64, parent: String, tasks: [TaskSpec])] = []
+        for (name, bytes) in fields where name.hasPrefix(Field.expansionPrefix) {
+            let rest = name.dropFirst(Field.expansionPrefix.count)
+            guard let colon = rest.firstIndex(of: ":"), let sequence = UInt64(rest[..<colon]) else { continue }
+            let message = try Weft_V1_SubmitWorkflowRequest(wireBytes: bytes)
+            let added = try message.tasks.enumerated().map { try WorkflowMapping.taskSpec(from: $1, position: $0) }
+            expansions.append((sequence, String(rest[rest.index(after: colon)...]), added))
+        }
+        expansions.sort { $0.sequence < $1.sequence }
+        return StoredWorkflow(
+            workflowID: id, accepted: accepted, lastSequence: number(Field.lastSequence), tasks: states,
+            expansions: expansions.map { ($0.parent, $0.tasks) })
+    }
+
+    /// A `HGETALL` reply as a dictionary.
+    private static func fields(_ reply: RedisValue) -> [String: [UInt8]] {
+        let items = reply.array ?? []
+        var fields: [String: [UInt8]] = [:]
+        var index = 0
+        while index + 1 < items.count {
+            if let name = items[index].string, let value = items[index + 1].bytes { fields[name] = value }
+            index += 2
+        }
+        return fields
+    }
+}
