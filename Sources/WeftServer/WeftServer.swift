@@ -75,11 +75,20 @@ public final class WeftServer: Service {
         // Metrics are measured only when they are exported (`--metrics-listen`); logs always.
         let telemetry = EngineTelemetry(
             logger: logger, factory: config.metrics == nil ? nil : MetricsSystem.factory)
-        admission = AdmissionControl(
-            settings: config.overload, factory: config.metrics == nil ? nil : MetricsSystem.factory)
         let health = health
         let redisEvents = self.redis.map { Self.makeEventLog(config, redis: $0, health: health, logger: logger) }
         self.redisEvents = redisEvents
+        var overload = config.overload
+        overload.probes.append(OverloadProbe(
+            resource: "queued_activities", flag: "--max-queued-activities", limit: overload.maxQueuedActivities
+        ) { broker.pendingActivities })
+        if let redisEvents {
+            overload.probes.append(OverloadProbe(
+                resource: "buffered_event_writes", flag: "--redis-write-buffer", limit: config.redisWriteBufferLimit
+            ) { redisEvents.backlog.count })
+        }
+        admission = AdmissionControl(
+            settings: overload, factory: config.metrics == nil ? nil : MetricsSystem.factory)
         engine = WorkflowEngine(
             config: config.engine, executors: executors,
             eventLog: redisEvents ?? InMemoryEventLog(config: config.engine), cache: cacheParts.cache, clock: clock,

@@ -8,8 +8,11 @@ extension WeftdConfiguration {
         overload.maxRunningWorkflows =
             try int(options.maxRunningWorkflows, "WEFT_MAX_RUNNING_WORKFLOWS") ?? overload.maxRunningWorkflows
         overload.maxPendingTasks = try int(options.maxPendingTasks, "WEFT_MAX_PENDING_TASKS") ?? overload.maxPendingTasks
-        guard overload.maxRunningWorkflows >= 1, overload.maxPendingTasks >= 1 else {
-            throw ValidationError("--max-running-workflows and --max-pending-tasks must be at least 1")
+        overload.maxQueuedActivities =
+            try int(options.maxQueuedActivities, "WEFT_MAX_QUEUED_ACTIVITIES") ?? overload.maxQueuedActivities
+        guard overload.maxRunningWorkflows >= 1, overload.maxPendingTasks >= 1, overload.maxQueuedActivities >= 1 else {
+            throw ValidationError(
+                "--max-running-workflows, --max-pending-tasks and --max-queued-activities must be at least 1")
         }
         config.overload = overload
     }

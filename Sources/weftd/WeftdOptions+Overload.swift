@@ -7,4 +7,7 @@ struct OverloadOptions: ParsableArguments {
 
     @Option(help: "Unfinished tasks across running workflows, a new submission's included; past it SubmitWorkflow is RESOURCE_EXHAUSTED (env WEFT_MAX_PENDING_TASKS; default 100000).")
     var maxPendingTasks: Int?
+
+    @Option(help: "Activities of queue:NAME tasks waiting for a worker on this process; at or past it SubmitWorkflow is RESOURCE_EXHAUSTED (env WEFT_MAX_QUEUED_ACTIVITIES; default 100000).")
+    var maxQueuedActivities: Int?
 }

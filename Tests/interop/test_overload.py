@@ -83,3 +83,40 @@ def test_overload_returns_resource_exhausted_and_recovers(weftd_factory) -> None
         assert sample(samples, "weft_overload_in_use", resource="pending_tasks") == 4
     finally:
         channel.close()
+
+
+def test_queued_activities_limit_refuses_then_recovers_when_a_worker_drains_the_queue(weftd_factory) -> None:
+    """Activities waiting for a worker count against --max-queued-activities: at the limit SubmitWorkflow is
+    RESOURCE_EXHAUSTED naming it, the queued work is kept, and once a worker takes it submissions pass again."""
+    from weft.v1 import worker_pb2 as wpb
+    from weft.v1 import worker_pb2_grpc as wpbg
+
+    port = free_port()
+    server: WeftdProcess = weftd_factory("--max-queued-activities", "2", "--worker-poll-timeout", "1s",
+                                         "--metrics-listen", f"127.0.0.1:{port}")
+    channel = make_channel(server.address)
+    try:
+        stub = pbg.WorkflowServiceStub(channel)
+        queued = pb.SubmitWorkflowRequest(
+            description="queued", options=pb.ExecutionOptions(cache=pb.CacheOptions(disabled=True)),
+            tasks=[pb.TaskSpec(id=f"q{i}", description=f"queued {i}", executor="queue:overload") for i in range(2)])
+        accepted = stub.SubmitWorkflow(queued, timeout=RPC_TIMEOUT)
+        wait_until(lambda: sample(scrape(port)[1], "weft_overload_in_use", resource="queued_activities") == 2,
+                   "2 queued activities on /metrics")
+        error = refused(stub, long_tasks(1, ms=10))
+        assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "queued activities at 2 of --max-queued-activities 2" in error.details(), error.details()
+        assert sample(scrape(port)[1], "weft_overload_limit", resource="queued_activities") == 2
+        # A worker takes and completes both: the accepted workflow completes and the limit frees.
+        worker = wpbg.WorkerServiceStub(channel)
+        for _ in range(2):
+            task = worker.PollActivity(wpb.PollActivityRequest(queue="overload", worker_id="drain"),
+                                       timeout=RPC_TIMEOUT).activity
+            worker.CompleteActivity(wpb.CompleteActivityRequest(task_token=task.task_token, result="ok"),
+                                    timeout=RPC_TIMEOUT)
+        wait_until(lambda: stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=accepted.workflow_id),
+                                            timeout=RPC_TIMEOUT).status == pb.WORKFLOW_STATUS_COMPLETED,
+                   "the queued workflow completes")
+        stub.SubmitWorkflow(long_tasks(1, ms=10), timeout=RPC_TIMEOUT)
+    finally:
+        channel.close()

@@ -10,6 +10,10 @@ public protocol ActivityBroker: Sendable {
     /// The limits and timeouts the broker enforces.
     var config: ActivityBrokerConfig { get }
 
+    /// Attempts this process runs that wait for a worker to take them (admission control reads it on every
+    /// submission: cheap, never blocking).
+    var pendingActivities: Int { get }
+
     /// Owner side: queues one attempt on `queue` and waits for a worker's outcome.
     ///
     /// Returns the worker's result or throws its ``ActivityFailure``; throws a non-retryable

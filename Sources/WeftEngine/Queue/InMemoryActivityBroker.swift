@@ -21,6 +21,10 @@ public final class InMemoryActivityBroker: ActivityBroker {
         self.observer = observer
     }
 
+    public var pendingActivities: Int {
+        state.withLock { state in state.queues.values.reduce(0) { $0 + $1.pending.count } }
+    }
+
     /// The counts of every queue in use, sorted by name.
     public func queueStats() -> [QueueStats] {
         state.withLock { state in state.queues.keys.sorted().map { state.stats(of: $0) } }

@@ -88,6 +88,11 @@ public final class RedisActivityBroker: ActivityBroker {
         (fetchRequests, fetchInput) = AsyncStream<String>.makeStream()
     }
 
+    /// This process's attempts not yet taken by a worker.
+    public var pendingActivities: Int {
+        state.withLock { state in state.ownedCounts.values.reduce(0) { $0 + $1.pending } }
+    }
+
     /// A random owner id: 16 lower-case hex digits.
     public static func randomOwnerID() -> String {
         var generator = SystemRandomNumberGenerator()

@@ -6,6 +6,9 @@ public struct OverloadSettings: Sendable {
     /// Tasks not yet finished across the running workflows, counting a new submission's tasks in full
     /// (`--max-pending-tasks`). Default 100000.
     public var maxPendingTasks: Int = 100_000
+    /// Activities of `queue:NAME` tasks waiting for a worker on this process (`--max-queued-activities`): the server
+    /// adds it as the `queued_activities` probe. Default 100000.
+    public var maxQueuedActivities: Int = 100_000
     /// Further resources other parts of the server measure (queued activities, buffered event bytes): each is
     /// checked on every submission and exported with the others. Default none.
     public var probes: [OverloadProbe] = []
