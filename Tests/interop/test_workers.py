@@ -22,8 +22,7 @@ from typing import Any
 import grpc
 import pytest
 
-from conftest import PYTHON_CLIENT_DIR, WeftdProcess, make_channel
-from test_cache import RedisServer, redis_server  # noqa: F401 (redis_server is a fixture used by name)
+from conftest import PYTHON_CLIENT_DIR, RedisServer, WeftdProcess, make_channel
 from test_metrics import free_port, sample, scrape
 from weft.client import Client
 from weft.v1 import worker_pb2 as wpb
