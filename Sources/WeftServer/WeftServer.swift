@@ -23,6 +23,8 @@ public final class WeftServer: Service {
     public let config: WeftServerConfig
     public let health: HealthRegistry
     public let engine: WorkflowEngine
+    /// Queues of `queue:NAME` tasks for remote workers.
+    public let broker: InMemoryActivityBroker
     private let logger: Logger
     /// Keeps the Redis cache index in step with Redis (SCAN at start, pub/sub after); nil in memory.
     private let cacheRunner: (@Sendable () async throws -> Void)?
@@ -42,7 +44,7 @@ public final class WeftServer: Service {
         health = HealthRegistry()
         let clock = EngineClock.live
         let commands = try config.execConfigPath.map { try ExecCommand.loadConfig(path: $0) } ?? []
-        let broker = InMemoryActivityBroker(
+        broker = InMemoryActivityBroker(
             config: config.workers, clock: clock,
             observer: config.metrics == nil ? nil : WorkerQueueMetrics(factory: MetricsSystem.factory))
         let executors = ExecutorRegistry(
@@ -156,6 +158,7 @@ public final class WeftServer: Service {
                 try? await Task.sleep(for: config.drainDelay)
             }
             engine.shutdown(reason: "the server is shutting down")
+            broker.shutdown()
             logger.info("draining: GOAWAY sent, waiting for in-flight calls", metadata: ["grace": "\(config.drainGrace)"])
             async let drained: Void = server.drain(grace: config.drainGrace)
             health.endWatches()

@@ -351,3 +351,20 @@ def test_async_handler_is_cancelled_with_the_workflow(server: WeftdProcess) -> N
     finally:
         worker.stop(timeout=15)
     assert worker.completed == 0
+
+
+def test_sigterm_ends_waiting_polls_at_once(weftd_factory: Callable[..., WeftdProcess]) -> None:
+    """A drain does not wait for long polls: the server's default 60 s poll ends empty at SIGTERM, and the server
+    exits well within its 30 s drain grace."""
+    port = free_port()
+    server = weftd_factory("--cache", "false", "--metrics-listen", f"127.0.0.1:{port}")
+    channel = make_channel(server.address)
+    stub = wpbg.WorkerServiceStub(channel)
+    poll = stub.PollActivity.future(wpb.PollActivityRequest(queue="drain", worker_id="w"), timeout=90)
+    wait_for("the poll waits", lambda: sample(scrape(port)[1], "weft_worker_queue_pollers", queue="drain") == 1)
+    started = time.monotonic()
+    server.sigterm()
+    assert not poll.result(timeout=10).HasField("activity")
+    assert server.wait_exit(timeout=20) == 0
+    assert time.monotonic() - started < 15
+    channel.close()
