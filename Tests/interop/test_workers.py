@@ -84,13 +84,14 @@ class WorkerProcess:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # Worker.run stops polling and returns
+            self.proc.send_signal(signal.SIGTERM)  # Worker.run stops polling, finishes its activities, returns
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        assert self.proc.returncode in (0, -signal.SIGKILL), f"worker exited with {self.proc.returncode}"
 
 
 def entries(journal: Path) -> list[dict[str, Any]]:
