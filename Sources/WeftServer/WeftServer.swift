@@ -24,6 +24,8 @@ public final class WeftServer: Service {
     public let config: WeftServerConfig
     public let health: HealthRegistry
     public let engine: WorkflowEngine
+    /// Queues of `queue:NAME` tasks for remote workers.
+    public let broker: any ActivityBroker
     private let logger: Logger
     /// Keeps the Redis cache index in step with Redis (SCAN at start, pub/sub after); nil in memory.
     private let cacheRunner: (@Sendable () async throws -> Void)?
@@ -52,7 +54,6 @@ public final class WeftServer: Service {
         let redis = try config.redisURL.map { try Self.makeRedis(url: $0, logger: logger) }
         self.redis = redis.map { ($0.client, $0.subscriber) }
         let queueMetrics = config.metrics == nil ? nil : WorkerQueueMetrics(factory: MetricsSystem.factory)
-        let broker: any ActivityBroker
         if let redis {
             // Blocking stream reads get connections of their own: one per queue polled at once.
             var fetching = redis.configuration
@@ -61,10 +62,10 @@ public final class WeftServer: Service {
                 config: config.workers, client: redis.client,
                 fetchClient: RedisClient(configuration: fetching, logger: logger), subscriber: redis.subscriber,
                 codec: .activityTask, clock: clock, observer: queueMetrics, logger: logger)
-            broker = redisBroker
+            self.broker = redisBroker
             brokerRunner = { await redisBroker.run() }
         } else {
-            broker = InMemoryActivityBroker(config: config.workers, clock: clock, observer: queueMetrics)
+            self.broker = InMemoryActivityBroker(config: config.workers, clock: clock, observer: queueMetrics)
             brokerRunner = nil
         }
         let executors = ExecutorRegistry(
@@ -79,6 +80,7 @@ public final class WeftServer: Service {
         let redisEvents = self.redis.map { Self.makeEventLog(config, redis: $0, health: health, logger: logger) }
         self.redisEvents = redisEvents
         var overload = config.overload
+        let broker = broker
         overload.probes.append(OverloadProbe(
             resource: "queued_activities", flag: "--max-queued-activities", limit: overload.maxQueuedActivities
         ) { broker.pendingActivities })
@@ -248,6 +250,7 @@ public final class WeftServer: Service {
                 try? await Task.sleep(for: config.drainDelay)
             }
             engine.shutdown(reason: "the server is shutting down")
+            broker.shutdown()
             logger.info("draining: GOAWAY sent, waiting for in-flight calls", metadata: ["grace": "\(config.drainGrace)"])
             async let drained: Void = server.drain(grace: config.drainGrace)
             health.endWatches()

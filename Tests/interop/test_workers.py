@@ -84,13 +84,14 @@ class WorkerProcess:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)  # Worker.run stops polling and returns
+            self.proc.send_signal(signal.SIGTERM)  # Worker.run stops polling, finishes its activities, returns
             try:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        assert self.proc.returncode in (0, -signal.SIGKILL), f"worker exited with {self.proc.returncode}"
 
 
 def entries(journal: Path) -> list[dict[str, Any]]:
@@ -386,3 +387,61 @@ def test_two_servers_on_one_redis_share_the_work(weftd_factory: Callable[..., We
     second = [e for e in entries(journal) if e["event"] == "started" and e["task"].startswith("u")]
     assert sorted(e["task"] for e in second) == sorted(f"u{i}" for i in range(8)), "each activity exactly once"
     assert {e["pid"] for e in second} == {remote.pid, local.pid}, "both workers took work"
+def test_sigterm_ends_waiting_polls_at_once(weftd_factory: Callable[..., WeftdProcess]) -> None:
+    """A drain does not wait for long polls: the server's default 60 s poll ends empty at SIGTERM, and the server
+    exits well within its 30 s drain grace."""
+    port = free_port()
+    server = weftd_factory("--cache", "false", "--metrics-listen", f"127.0.0.1:{port}")
+    channel = make_channel(server.address)
+    stub = wpbg.WorkerServiceStub(channel)
+    poll = stub.PollActivity.future(wpb.PollActivityRequest(queue="drain", worker_id="w"), timeout=90)
+    wait_for("the poll waits", lambda: sample(scrape(port)[1], "weft_worker_queue_pollers", queue="drain") == 1)
+    started = time.monotonic()
+    server.sigterm()
+    assert not poll.result(timeout=10).HasField("activity")
+    assert server.wait_exit(timeout=20) == 0
+    assert time.monotonic() - started < 15
+    channel.close()
+
+
+def test_worker_limits_are_configurable(weftd_factory: Callable[..., WeftdProcess], tmp_path: Path) -> None:
+    """The worker flags reach the server: heartbeat details over --max-heartbeat-details are INVALID_ARGUMENT,
+    --max-queue-pending fails the attempt beyond it (QueueFull), --schedule-to-start-timeout fails a task no worker
+    takes; bad values stop weftd with a message naming the setting."""
+    server = weftd_factory(*WEFTD_ARGS, "--max-heartbeat-details", "8", "--max-queue-pending", "1",
+                           "--schedule-to-start-timeout", "300ms", "--max-attempts", "1")
+    channel = make_channel(server.address)
+    stub = wpbg.WorkerServiceStub(channel)
+    with Client(server.address) as client:
+        workflow_id = client.submit([queued("a", "limits"), queued("b", "limits")], options=pb.ExecutionOptions(
+            max_parallel=2)).workflow_id
+        events = list(client.watch(workflow_id))
+    failed = {f.task_id: f for f in failures(events)}
+    assert {f.error_type for f in failed.values()} == {"QueueFull", "ScheduleToStartTimeout"}, failed
+    assert any("queue \"limits\"" in f.error for f in failed.values())
+
+    with Client(server.address) as client:
+        workflow_id = client.submit([queued("c", "limits2")]).workflow_id
+        activity = stub.PollActivity(wpb.PollActivityRequest(queue="limits2"), timeout=RPC_TIMEOUT).activity
+        assert activity.task.id == "c"
+        with pytest.raises(grpc.RpcError) as info:
+            stub.RecordHeartbeat(wpb.RecordHeartbeatRequest(task_token=activity.task_token, details="123456789"),
+                                 timeout=RPC_TIMEOUT)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "details is 9 bytes, more than the limit of 8" in info.value.details()
+        stub.CompleteActivity(wpb.CompleteActivityRequest(task_token=activity.task_token, result="ok"),
+                              timeout=RPC_TIMEOUT)
+        assert kinds(list(client.watch(workflow_id)))[-1] == "workflow_completed"
+    channel.close()
+
+    from conftest import weftd_binary
+    for args, env, needle in [
+        (["--max-queue-pending", "0"], {}, "WEFT_MAX_QUEUE_PENDING must be at least 1"),
+        (["--worker-poll-timeout", "0"], {}, "WEFT_WORKER_POLL_TIMEOUT must be positive"),
+        ([], {"WEFT_WORKER_POLL_TIMEOUT": "soon"}, "WEFT_WORKER_POLL_TIMEOUT=soon is not a duration"),
+        ([], {"WEFT_MAX_HEARTBEAT_DETAILS": "big"}, "WEFT_MAX_HEARTBEAT_DETAILS=big is not a whole number"),
+    ]:
+        run = subprocess.run([str(weftd_binary()), "--listen", "127.0.0.1:0", *args], capture_output=True, text=True,
+                             timeout=30, env={**{k: v for k, v in os.environ.items() if not k.startswith("WEFT_")},
+                                              **env})
+        assert run.returncode != 0 and needle in run.stderr, (args, env, run.stderr)

@@ -33,6 +33,10 @@ public protocol ActivityBroker: Sendable {
 
     /// Worker side: ends the attempt with a result or a failure.
     func complete(token: TaskToken, outcome: ActivityCompletion) async throws
+
+    /// At server shutdown: ends every waiting poll of this process with no activity, and refuses later polls with
+    /// UNAVAILABLE, so that workers move to another server instead of holding the drain.
+    func shutdown()
 }
 
 /// An activity handed to a worker by ``ActivityBroker/poll(queue:workerID:identity:wait:)``.

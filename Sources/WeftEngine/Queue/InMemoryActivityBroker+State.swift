@@ -19,6 +19,8 @@ struct BrokerState: Sendable {
     var cancelled: [TaskToken: Duration] = [:]
     var cancelledOrder = Deque<(token: TaskToken, forgetAt: Duration)>()
     var nextPollerID: UInt64 = 0
+    /// Set by shutdown: polls are refused.
+    var closed = false
 
     func stats(of queue: String) -> QueueStats {
         let lane = queues[queue] ?? QueueLane()

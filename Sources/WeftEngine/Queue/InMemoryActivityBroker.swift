@@ -124,14 +124,15 @@ public final class InMemoryActivityBroker: ActivityBroker {
 
     public func poll(queue: String, workerID: String, identity: String, wait: Duration) async throws -> PolledActivity? {
         if let problem = config.problem(withQueueName: queue) { throw EngineError(.invalidArgument, "queue: \(problem)") }
-        let id = state.withLock { state -> UInt64? in
-            if state.queues[queue] == nil && state.queues.count >= config.maxQueues { return nil }
+        let id = try state.withLock { state throws(EngineError) -> UInt64 in
+            if state.closed { throw EngineError(.unavailable, "the server is shutting down: poll another server") }
+            if state.queues[queue] == nil && state.queues.count >= config.maxQueues {
+                throw EngineError(
+                    .resourceExhausted,
+                    "\(config.maxQueues) queues are in use, the limit: queue \(queue.debugDescription) cannot open")
+            }
             state.nextPollerID += 1
             return state.nextPollerID
-        }
-        guard let id else {
-            throw EngineError(
-                .resourceExhausted, "\(config.maxQueues) queues are in use, the limit: queue \(queue.debugDescription) cannot open")
         }
         let clock = clock
         let taken = await withTaskGroup(of: QueuedActivity?.self) { group in
@@ -161,7 +162,7 @@ public final class InMemoryActivityBroker: ActivityBroker {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<QueuedActivity?, Never>) in
                 let taken = state.withLock { state -> QueuedActivity?? in
-                    if Task.isCancelled { return .some(nil) }
+                    if Task.isCancelled || state.closed { return .some(nil) }
                     return state.update(queue, observer) { lane -> QueuedActivity?? in
                         if let entry = lane.pending.popFirst() {
                             lane.running += 1
@@ -184,6 +185,21 @@ public final class InMemoryActivityBroker: ActivityBroker {
             }
             continuation?.resume(returning: nil)
         }
+    }
+
+    public func shutdown() {
+        let polls = state.withLock { state -> [CheckedContinuation<QueuedActivity?, Never>] in
+            state.closed = true
+            var polls: [CheckedContinuation<QueuedActivity?, Never>] = []
+            for queue in state.queues.keys.sorted() {
+                polls += state.update(queue, observer) { lane in
+                    defer { lane.pollers.removeAll() }
+                    return lane.pollers.map(\.continuation)
+                }
+            }
+            return polls
+        }
+        for poll in polls { poll.resume(returning: nil) }
     }
 
     /// Puts an activity that never reached its worker back at the front of its queue (or to a waiting poll).

@@ -352,8 +352,25 @@ public final class RedisActivityBroker: ActivityBroker {
 
     // MARK: Worker side
 
+    public func shutdown() {
+        let polls = state.withLock { state -> [CheckedContinuation<TakenEntry?, Never>] in
+            state.closed = true
+            var polls: [CheckedContinuation<TakenEntry?, Never>] = []
+            for queue in state.lanes.keys.sorted() {
+                polls += state.lanes[queue]?.waiters.map(\.continuation) ?? []
+                state.lanes[queue]?.waiters.removeAll()
+                report(queue, state)
+            }
+            return polls
+        }
+        for poll in polls { poll.resume(returning: nil) }
+    }
+
     public func poll(queue: String, workerID: String, identity: String, wait: Duration) async throws -> PolledActivity? {
         if let problem = config.problem(withQueueName: queue) { throw EngineError(.invalidArgument, "queue: \(problem)") }
+        if state.withLock({ $0.closed }) {
+            throw EngineError(.unavailable, "the server is shutting down: poll another server")
+        }
         let opens = state.withLock { $0.lanes[queue] == nil && $0.lanes.count >= config.maxQueues }
         if opens {
             throw EngineError(
@@ -389,7 +406,7 @@ public final class RedisActivityBroker: ActivityBroker {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<TakenEntry?, Never>) in
                 let startFetcher = state.withLock { state -> Bool? in
-                    if Task.isCancelled || state.stopped { return nil }
+                    if Task.isCancelled || state.stopped || state.closed { return nil }
                     var lane = state.lanes[queue] ?? Lane()
                     lane.waiters.append(Waiter(id: pollerID, workerID: workerID, continuation: continuation))
                     let start = !lane.fetching
@@ -659,6 +676,8 @@ private struct State: Sendable {
     var lanes: [String: Lane] = [:]
     var nextPollerID: UInt64 = 0
     var stopped = false
+    /// Set by ``RedisActivityBroker/shutdown()``: polls end empty and new ones are refused.
+    var closed = false
     var stopWaiter: CheckedContinuation<Void, Never>?
 
     /// Drops a finished attempt from its queue's counts.

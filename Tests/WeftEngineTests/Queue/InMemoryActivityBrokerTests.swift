@@ -105,6 +105,20 @@ struct InMemoryActivityBrokerTests {
         #expect(broker.queueStats().isEmpty)
     }
 
+    @Test("Shutdown ends waiting polls with nothing and refuses later polls with UNAVAILABLE")
+    func shutdown() async throws {
+        let broker = Self.broker()
+        let poll = Task { try await broker.poll(queue: "q", workerID: "w", identity: "", wait: .seconds(60)) }
+        try await waitUntil("the poll waits", within: .seconds(30)) { Self.stats(broker).waitingPollers == 1 }
+        broker.shutdown()
+        let ended = try await withTimeout(.seconds(30)) { try await poll.value == nil }
+        #expect(ended)
+        #expect(broker.queueStats().isEmpty)
+        await Self.expectEngineError(.unavailable, containing: "shutting down") {
+            _ = try await broker.poll(queue: "q", workerID: "w", identity: "", wait: .seconds(60))
+        }
+    }
+
     @Test("400 activities through 8 concurrent pollers: each executed exactly once")
     func exactlyOnce() async throws {
         let broker = Self.broker()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from weft.client import Client
 
@@ -17,7 +18,7 @@ def main() -> None:
     greeting = {"files": [{"name": "hello.txt", "template": "Hello $name!\n", "values": {"name": "Ada"}}]}
     report = {"files": [{"name": "report.md", "template": "# $title\n\n$body\n",
                          "values": {"title": "Weft", "body": "Rendered by a Python worker."}}]}
-    tasks = [
+    tasks: list[dict[str, Any]] = [
         {"id": "greeting", "type": "docs", "description": "render the greeting", "executor": f"queue:{args.queue}",
          "input": json.dumps(greeting)},
         {"id": "report", "type": "docs", "description": "render the report", "executor": f"queue:{args.queue}",

@@ -144,8 +144,9 @@ class Client:
         return self._stub.GetWorkflow(pb.GetWorkflowRequest(workflow_id=workflow_id), timeout=self.timeout,
                                       metadata=self._metadata)
 
-    def cancel(self, workflow_id: str, reason: str = "") -> "pb.WorkflowStatus.ValueType":
-        """Cancels the workflow (its running activities are told through heartbeats); returns its status."""
+    def cancel(self, workflow_id: str, reason: str = "") -> int:
+        """Cancels the workflow (its running activities are told through heartbeats); returns its status, a
+        `WorkflowStatus` value such as `workflow_pb2.WORKFLOW_STATUS_CANCELLED`."""
         response = self._stub.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=workflow_id, reason=reason),
                                              timeout=self.timeout, metadata=self._metadata)
         return response.status

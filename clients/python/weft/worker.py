@@ -6,7 +6,7 @@
         activity.heartbeat("started")          # optional progress; also raises once cancellation was requested
         return activity.input.upper()          # the task's result (str, bytes, or anything JSON-serialisable)
 
-    Worker("127.0.0.1:50051", queue="render", handler=render, slots=4).run()
+    Worker("127.0.0.1:50051", queue="render", handler=render, slots=4).run()   # until Ctrl-C or SIGTERM
 
 Each of the `slots` threads long-polls the queue, calls the handler with an :class:`Activity`, and completes the
 task with the handler's return value, or with a failure when it raises (`type` = the exception's class name,
@@ -28,6 +28,7 @@ import inspect
 import json
 import logging
 import os
+import signal
 import socket
 import threading
 import time
@@ -212,17 +213,24 @@ class Worker:
             self._threads.append(thread)
 
     def run(self) -> None:
-        """Starts the slots and blocks until :meth:`stop` (or Ctrl-C), then waits for running activities.
+        """Starts the slots and blocks until :meth:`stop`, Ctrl-C or SIGTERM, then stops polling and waits for the
+        running activities to finish.
 
         Raises:
             grpc.RpcError: when the server refuses the worker for good (bad queue name, bad token).
         """
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, lambda *_: self._stop.set())
         self.start()
         try:
             while not self._stop.wait(0.5):
                 pass
         except KeyboardInterrupt:
             pass
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         self.stop()
         if self._fatal is not None:
             raise self._fatal
