@@ -59,6 +59,7 @@ public final class RedisEventLog: EventLog, WorkflowStore {
     private let queue: RedisWriteQueue
     /// The last sequence of every workflow this process writes (running here).
     private let sequences = Mutex<[String: UInt64]>([:])
+    private let watches = RedisWatchRegistry()
 
     /// - Parameter onAvailability: called when Redis becomes unreachable (false) or reachable again (true).
     public init(
@@ -163,8 +164,15 @@ public final class RedisEventLog: EventLog, WorkflowStore {
     {
         try await RedisEventWatch(
             client: client, subscriber: subscriber, layout: settings.layout, pageSize: settings.readPageSize,
-            pollInterval: settings.watchPollInterval
+            pollInterval: settings.watchPollInterval, registry: watches
         ).start(workflowID: workflowID, afterSequence: afterSequence)
+    }
+
+    /// Ends every open watch (and refuses new ones) with UNAVAILABLE: for a server shutting down, whose running
+    /// workflows resume in the next process; watchers watch again there with their last `after_sequence`.
+    public func endWatches() {
+        watches.endAll(EngineError(
+            .unavailable, "the server is shutting down; watch again with after_sequence set to the last event received"))
     }
 
     // MARK: - WorkflowStore

@@ -179,7 +179,8 @@ struct RedisEventLogLeaseTests {
         defer { subscriber.shutdown(); client.shutdown() }
         let layout = WorkflowFixtures.layout()
         var settings = WorkflowFixtures.settings(layout)
-        settings.lease = .milliseconds(300)
+        // Long enough that a loaded test machine does not let a renewed lease lapse.
+        settings.lease = .seconds(3)
         let owner = RedisEventLog(client: client, subscriber: subscriber, settings: settings)
         let other = RedisEventLog(client: client, subscriber: subscriber, settings: settings)
         let third = RedisEventLog(client: client, subscriber: subscriber, settings: settings)
@@ -192,9 +193,9 @@ struct RedisEventLogLeaseTests {
             #expect(try await other.activeWorkflows().isEmpty)
         }
         // Stopping the writer dropped the lease; put back one that is no longer renewed, as after a crash.
-        _ = try await client.command("SET", RedisArgument(layout.ownerKey(owner.instanceID)), "1", "PX", "300")
+        _ = try await client.command("SET", RedisArgument(layout.ownerKey(owner.instanceID)), "1", "PX", "1500")
         #expect(try await other.activeWorkflows().isEmpty)
-        #expect(await eventually(timeout: .seconds(5)) { (try? await other.activeWorkflows().map(\.workflowID)) == ["wf-l"] })
+        #expect(await eventually(timeout: .seconds(10)) { (try? await other.activeWorkflows().map(\.workflowID)) == ["wf-l"] })
         let stored = try await client.command("HGET", RedisArgument(layout.workflowKey("wf-l")), "owner")
         #expect(stored.string == other.instanceID)
         // The new owner's lease is alive (activeWorkflows renewed it): a third process does not take it.
