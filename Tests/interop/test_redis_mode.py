@@ -269,6 +269,9 @@ def test_crash_recovery_resumes_without_rerunning_completed_tasks(persistent_red
         for task, attempts in rerun.items():
             assert attempts == list(range(1, len(attempts) + 1)), f"{task}: attempts {attempts}"
         assert rerun, "no task was running at the kill, so nothing was re-run (the test did not test recovery)"
+        print(f"\ncrash recovery: {len(completed_before)} of 30 tasks completed before kill -9 (none ran again); "
+              f"{len(rerun)} interrupted task(s) re-run as attempt 2; {len(events)} events, sequences 1..{len(events)} "
+              f"once each across both processes")
 
         snapshot = stub2.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
         assert snapshot.status == pb.WORKFLOW_STATUS_COMPLETED
