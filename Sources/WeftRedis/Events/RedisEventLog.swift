@@ -179,8 +179,9 @@ public final class RedisEventLog: EventLog, WorkflowStore {
 
     /// The active workflows no live process owns (their owner's lease expired), each claimed for this process.
 
-    public func activeWorkflows() async throws -> [StoredWorkflow] {
+    public func activeWorkflows(skipping known: @Sendable (String) -> Bool) async throws -> [StoredWorkflow] {
         _ = try? await client.command(codec.lease())
-        return try await RedisWorkflowReader(client: client, layout: settings.layout).activeWorkflows(claimFor: instanceID)
+        return try await RedisWorkflowReader(client: client, layout: settings.layout)
+            .activeWorkflows(claimFor: instanceID, skipping: known)
     }
 }
