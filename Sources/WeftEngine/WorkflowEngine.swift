@@ -160,7 +160,8 @@ public final class WorkflowEngine: Sendable {
     @discardableResult
     public func resumeStoredWorkflows() async throws -> [String] {
         var resumed: [String] = []
-        for stored in try await store.activeWorkflows() {
+        let known: @Sendable (String) -> Bool = { [self] id in state.withLock { $0.records[id] != nil } }
+        for stored in try await store.activeWorkflows(skipping: known) {
             guard state.withLock({ $0.records[stored.workflowID] == nil }) else { continue }
             let spec = stored.accepted.spec
             var graph: TaskGraph

@@ -251,6 +251,8 @@ public final class WeftServer: Service {
             }
             engine.shutdown(reason: "the server is shutting down")
             broker.shutdown()
+            // Redis mode: the running workflows resume in the next process, so this one's watchers end now.
+            redisEvents?.endWatches()
             logger.info("draining: GOAWAY sent, waiting for in-flight calls", metadata: ["grace": "\(config.drainGrace)"])
             async let drained: Void = server.drain(grace: config.drainGrace)
             health.endWatches()

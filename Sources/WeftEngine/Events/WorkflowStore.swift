@@ -3,9 +3,9 @@
 /// A durable event log (Redis) is also the store: it wrote each workflow's spec, task states and last sequence with
 /// its events (``WorkflowCheckpoint``). The embedded default, ``NoWorkflowStore``, has nothing to resume.
 public protocol WorkflowStore: Sendable {
-    /// The workflows to resume, oldest first.
-    /// - Throws: when the store cannot be read (the engine then starts without them and logs nothing itself).
-    func activeWorkflows() async throws -> [StoredWorkflow]
+    /// The workflows to resume, oldest first, leaving out those `known` says this engine already has.
+    /// - Throws: when the store cannot be read (nothing is resumed then; the caller tries again later).
+    func activeWorkflows(skipping known: @Sendable (String) -> Bool) async throws -> [StoredWorkflow]
 }
 
 /// A workflow to resume after a restart, as its store kept it.
@@ -46,5 +46,5 @@ public struct StoredWorkflow: Sendable, Hashable {
 public struct NoWorkflowStore: WorkflowStore {
     public init() {}
 
-    public func activeWorkflows() -> [StoredWorkflow] { [] }
+    public func activeWorkflows(skipping known: @Sendable (String) -> Bool) -> [StoredWorkflow] { [] }
 }

@@ -59,6 +59,7 @@ public final class RedisEventLog: EventLog, WorkflowStore {
     private let queue: RedisWriteQueue
     /// The last sequence of every workflow this process writes (running here).
     private let sequences = Mutex<[String: UInt64]>([:])
+    private let watches = RedisWatchRegistry()
 
     /// - Parameter onAvailability: called when Redis becomes unreachable (false) or reachable again (true).
     public init(
@@ -163,16 +164,24 @@ public final class RedisEventLog: EventLog, WorkflowStore {
     {
         try await RedisEventWatch(
             client: client, subscriber: subscriber, layout: settings.layout, pageSize: settings.readPageSize,
-            pollInterval: settings.watchPollInterval
+            pollInterval: settings.watchPollInterval, registry: watches
         ).start(workflowID: workflowID, afterSequence: afterSequence)
+    }
+
+    /// Ends every open watch (and refuses new ones) with UNAVAILABLE: for a server shutting down, whose running
+    /// workflows resume in the next process; watchers watch again there with their last `after_sequence`.
+    public func endWatches() {
+        watches.endAll(EngineError(
+            .unavailable, "the server is shutting down; watch again with after_sequence set to the last event received"))
     }
 
     // MARK: - WorkflowStore
 
     /// The active workflows no live process owns (their owner's lease expired), each claimed for this process.
 
-    public func activeWorkflows() async throws -> [StoredWorkflow] {
+    public func activeWorkflows(skipping known: @Sendable (String) -> Bool) async throws -> [StoredWorkflow] {
         _ = try? await client.command(codec.lease())
-        return try await RedisWorkflowReader(client: client, layout: settings.layout).activeWorkflows(claimFor: instanceID)
+        return try await RedisWorkflowReader(client: client, layout: settings.layout)
+            .activeWorkflows(claimFor: instanceID, skipping: known)
     }
 }

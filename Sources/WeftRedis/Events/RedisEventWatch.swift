@@ -7,6 +7,7 @@ struct RedisEventWatch: Sendable {
     let layout: RedisWorkflowLayout
     let pageSize: Int
     let pollInterval: Duration
+    let registry: RedisWatchRegistry
 
     /// How long a watch reads every ``unconfirmedPollInterval`` while Redis has not confirmed its subscription;
     /// past it, the periodic re-read covers what a late subscription would miss.
@@ -61,9 +62,18 @@ struct RedisEventWatch: Sendable {
             }
             subscription.cancel()
         }
-        continuation.onTermination = { _ in
+        let registration = registry.register { error in
+            continuation.finish(throwing: error)
+        }
+        guard let registration else {
             task.cancel()
             subscription.cancel()
+            throw EngineError(.unavailable, "the server is shutting down")
+        }
+        continuation.onTermination = { [registry] _ in
+            task.cancel()
+            subscription.cancel()
+            registry.unregister(registration)
         }
         return events
     }

@@ -3,7 +3,7 @@ import WeftMapping
 import WeftMessages
 import WeftRPC
 
-/// Reads back the workflows in the active set, for ``RedisEventLog/activeWorkflows()``.
+/// Reads back the workflows in the active set, for ``RedisEventLog/activeWorkflows(skipping:)``.
 struct RedisWorkflowReader: Sendable {
     let client: RedisClient
     let layout: RedisWorkflowLayout
@@ -15,14 +15,32 @@ struct RedisWorkflowReader: Sendable {
         return 0
         """
 
-    /// Every active workflow whose owner's lease has expired, claimed for `instance`, oldest first. An id whose
-    /// hash is missing is removed from the set; one whose state cannot be decoded is left out.
-    func activeWorkflows(claimFor instance: String) async throws -> [StoredWorkflow] {
+    /// Every active workflow not `known` here whose owner's lease has expired (or that is this process's own),
+    /// claimed for `instance`, oldest first. Only claimable ones are read in full, so polling this every second
+    /// costs two round trips while every workflow has a live owner. An id whose hash is missing is removed from the
+    /// set; one whose state cannot be decoded is left out.
+    func activeWorkflows(claimFor instance: String, skipping known: (String) -> Bool) async throws
+        -> [StoredWorkflow]
+    {
         do {
             let ids = (try await client.command("SMEMBERS", RedisArgument(layout.activeKey)).array ?? [])
-                .compactMap(\.string)
+                .compactMap(\.string).filter { !known($0) }
+            guard !ids.isEmpty else { return [] }
+            let owners = try await client.pipeline(ids.map { id in
+                ["HGET", RedisArgument(layout.workflowKey(id)), RedisArgument(RedisWorkflowLayout.Field.owner)]
+            }).map { $0.string ?? "" }
+            let others = Array(Set(owners.filter { !$0.isEmpty && $0 != instance }))
+            let alive = try await client.pipeline(others.map { ["EXISTS", RedisArgument(layout.ownerKey($0))] })
+            let live = Set(zip(others, alive).filter { ($0.1.integer ?? 0) > 0 }.map(\.0))
             var workflows: [StoredWorkflow] = []
-            for id in ids {
+            for (id, owner) in zip(ids, owners) where !live.contains(owner) {
+                // This process's own (claimed earlier, not yet resumed), or claimed now from a dead owner.
+                if owner != instance {
+                    let claimed = try await client.command(
+                        "EVAL", RedisArgument(Self.claimScript), "1", RedisArgument(layout.workflowKey(id)),
+                        RedisArgument(owner), RedisArgument(instance))
+                    guard claimed.integer == 1 else { continue }
+                }
                 let replies = try await client.pipeline([
                     ["HGETALL", RedisArgument(layout.workflowKey(id))],
                     ["HGETALL", RedisArgument(layout.tasksKey(id))],
@@ -31,19 +49,6 @@ struct RedisWorkflowReader: Sendable {
                 guard let spec = fields[RedisWorkflowLayout.Field.spec] else {
                     _ = try await client.command("SREM", RedisArgument(layout.activeKey), RedisArgument(id))
                     continue
-                }
-                let owner = String(decoding: fields[RedisWorkflowLayout.Field.owner] ?? [], as: UTF8.self)
-                // Already this process's (the engine skips those it runs), or claimed from a dead owner.
-                if owner != instance {
-                    if !owner.isEmpty,
-                        try await client.command("EXISTS", RedisArgument(layout.ownerKey(owner))).integer ?? 0 > 0
-                    {
-                        continue  // a live process runs it
-                    }
-                    let claimed = try await client.command(
-                        "EVAL", RedisArgument(Self.claimScript), "1", RedisArgument(layout.workflowKey(id)),
-                        RedisArgument(owner), RedisArgument(instance))
-                    guard claimed.integer == 1 else { continue }
                 }
                 if let workflow = try? Self.workflow(id, spec: spec, fields: fields, tasks: Self.fields(replies[1])) {
                     workflows.append(workflow)
