@@ -189,6 +189,25 @@ struct WorkerEndToEndTests {
         }
     }
 
+    @Test("Schedule-to-start from the workflow's options applies to its queue tasks that set none")
+    func workflowScheduleToStart() async throws {
+        try await withWorkerTestServer(brokerConfig: Self.shortPolls) { client, _, _ in
+            let request = Weft_V1_SubmitWorkflowRequest(
+                description: "worker e2e", tasks: [Self.queued("a", queue: "nobody-either")],
+                options: Weft_V1_ExecutionOptions(
+                    timeouts: Weft_V1_Timeouts(scheduleToStartMs: 100), cache: Weft_V1_CacheOptions(disabled: true)))
+            let id = try await client.unary(E2E.submit, request, as: Weft_V1_SubmitWorkflowResponse.self).workflowID
+            let events = try await E2E.watching(client, id)
+            #expect(E2E.kind(events.last!) == "workflow_failed")
+            let failure = events.compactMap { event -> Weft_V1_TaskFailed? in
+                if case .taskFailed(let failed) = event.payload { return failed }
+                return nil
+            }.first
+            #expect(failure?.errorType == "ScheduleToStartTimeout")
+            #expect(failure?.error.contains("queue \"nobody-either\"") == true)
+        }
+    }
+
     @Test("A poll with nothing to take answers empty after the poll timeout")
     func emptyPoll() async throws {
         try await withWorkerTestServer(brokerConfig: Self.shortPolls) { client, _, _ in

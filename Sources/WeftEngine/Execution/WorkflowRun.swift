@@ -231,8 +231,11 @@ final class WorkflowRun: Sendable {
             let runner = ActivityRunner(
                 clock: environment.clock, executor: executor, retry: retry,
                 heartbeatEventInterval: config.heartbeatEventInterval)
+            // A queue's schedule-to-start timeout: the task's own, else the workflow's (else the server's).
+            var attemptTask = task
+            attemptTask.timeouts.scheduleToStart = task.timeouts.scheduleToStart ?? options.timeouts.scheduleToStart
             let activity = Activity(
-                workflowID: record.workflowID, task: task, attempt: run.restored.nextAttempt[index] ?? 1,
+                workflowID: record.workflowID, task: attemptTask, attempt: run.restored.nextAttempt[index] ?? 1,
                 constraints: record.spec.constraints,
                 startToCloseTimeout: startToClose, heartbeatTimeout: heartbeat)
             // META tasks are never cached: their value is the expansion, which a cached text cannot replay.
