@@ -70,7 +70,7 @@ public final class InMemoryActivityBroker: ActivityBroker {
                     if Task.isCancelled { return .fail(CancellationError()) }
                     if state.queues[queue] == nil && state.queues.count >= config.maxQueues {
                         return .fail(ActivityFailure(
-                            "\(config.maxQueues) queues are in use, the limit: queue \(queue.debugDescription) cannot open",
+                            config.tooManyQueues(queue),
                             type: "QueueFull"))
                     }
                     return state.update(queue, observer) { lane in
@@ -129,24 +129,13 @@ public final class InMemoryActivityBroker: ActivityBroker {
             if state.queues[queue] == nil && state.queues.count >= config.maxQueues {
                 throw EngineError(
                     .resourceExhausted,
-                    "\(config.maxQueues) queues are in use, the limit: queue \(queue.debugDescription) cannot open")
+                    config.tooManyQueues(queue))
             }
             state.nextPollerID += 1
             return state.nextPollerID
         }
         let clock = clock
-        let taken = await withTaskGroup(of: QueuedActivity?.self) { group in
-            group.addTask { await self.waitForActivity(queue: queue, pollerID: id) }
-            group.addTask {
-                try? await clock.sleep(for: wait)
-                return nil
-            }
-            // The first to finish ends the wait; an activity handed over meanwhile is still collected.
-            var taken = await group.next() ?? nil
-            group.cancelAll()
-            for await other in group where other != nil { taken = other }
-            return taken
-        }
+        let taken = await Self.waiting(wait, clock: clock) { await self.waitForActivity(queue: queue, pollerID: id) }
         guard let taken else { return nil }
         if Task.isCancelled {
             requeue(taken)
@@ -220,12 +209,7 @@ public final class InMemoryActivityBroker: ActivityBroker {
     }
 
     public func recordHeartbeat(token: TaskToken, details: String) async throws -> Bool {
-        let size = details.utf8.count
-        if size > config.maxHeartbeatDetailsBytes {
-            throw EngineError(
-                .invalidArgument,
-                "details is \(size) bytes, more than the limit of \(config.maxHeartbeatDetailsBytes) (WEFT_MAX_HEARTBEAT_DETAILS)")
-        }
+        try config.checkHeartbeatDetails(details)
         let now = clock.now()
         let found = state.withLock { state -> (HeartbeatRecorder?, cancelled: Bool) in
             if let entry = state.running[token] { return (entry.heartbeat, false) }

@@ -374,24 +374,15 @@ public final class RedisActivityBroker: ActivityBroker {
         let opens = state.withLock { $0.lanes[queue] == nil && $0.lanes.count >= config.maxQueues }
         if opens {
             throw EngineError(
-                .resourceExhausted, "\(config.maxQueues) queues are in use, the limit: queue \(queue.debugDescription) cannot open")
+                .resourceExhausted, config.tooManyQueues(queue))
         }
         let id = state.withLock { state in
             state.nextPollerID += 1
             return state.nextPollerID
         }
         let clock = clock
-        let taken = await withTaskGroup(of: TakenEntry?.self) { group in
-            group.addTask { await self.waitForEntry(queue: queue, pollerID: id, workerID: workerID) }
-            group.addTask {
-                try? await clock.sleep(for: wait)
-                return nil
-            }
-            // The first to finish ends the wait; an entry handed over meanwhile is still collected.
-            var taken = await group.next() ?? nil
-            group.cancelAll()
-            for await other in group where other != nil { taken = other }
-            return taken
+        let taken = await Self.waiting(wait, clock: clock) {
+            await self.waitForEntry(queue: queue, pollerID: id, workerID: workerID)
         }
         guard let taken else { return nil }
         if Task.isCancelled {
@@ -563,12 +554,7 @@ public final class RedisActivityBroker: ActivityBroker {
     }
 
     public func recordHeartbeat(token: TaskToken, details: String) async throws -> Bool {
-        let size = details.utf8.count
-        if size > config.maxHeartbeatDetailsBytes {
-            throw EngineError(
-                .invalidArgument,
-                "details is \(size) bytes, more than the limit of \(config.maxHeartbeatDetailsBytes) (WEFT_MAX_HEARTBEAT_DETAILS)")
-        }
+        try config.checkHeartbeatDetails(details)
         let hex = Self.hex(token.bytes)
         let reply = try await run([
             "EVAL", RedisArgument(RedisQueueScripts.heartbeat), 1, RedisArgument(settings.layout.attemptKey(hex)),
