@@ -12,7 +12,8 @@ import pytest
 from conftest import WeftdProcess
 from hyperframe.frame import Frame, PingFrame
 
-from h2raw import CANCEL, ENHANCE_YOUR_CALM, NO_ERROR, MAX_STREAM_ID, RawH2, RecvFrame, grpc_frame
+from h2raw import CANCEL, ENHANCE_YOUR_CALM, NO_ERROR, MAX_STREAM_ID, REFUSED_STREAM, RawH2, RecvFrame, grpc_frame
+from weft.testing.v1 import testing_pb2 as tpb
 
 HEALTH_CHECK = "/grpc.health.v1.Health/Check"
 UNARY_CALL = "/weft.testing.v1.TestService/UnaryCall"
@@ -174,6 +175,24 @@ def test_connection_cap_refuses_extra_connections_cleanly(weftd_factory) -> None
     finally:
         first.close()
         second.close()
+
+
+def test_handlers_per_connection_cap_refuses_extra_streams(weftd_factory) -> None:
+    """--max-handlers-per-connection 2: with two handlers running (sleeping UnaryCalls), a third stream on the
+    connection is refused with RST_STREAM(REFUSED_STREAM), which clients retry transparently; once a handler
+    finishes, the next call runs. Other connections are not limited by it."""
+    server: WeftdProcess = weftd_factory("--max-handlers-per-connection", "2")
+    sleepy = grpc_frame(tpb.SimpleRequest(payload=b"z", sleep_ms=1500).SerializeToString())
+    with RawH2(server.address) as c, RawH2(server.address) as other:
+        first = c.start_request(UNARY_CALL, sleepy)
+        second = c.start_request(UNARY_CALL, sleepy)
+        third = c.start_request(UNARY_CALL, grpc_frame(tpb.SimpleRequest(payload=b"x").SerializeToString()))
+        result = c.wait_stream(third, timeout=5)
+        assert result.reset_code == REFUSED_STREAM, result.describe()
+        health_ok(other)
+        for sid in (first, second):
+            assert c.wait_stream(sid, timeout=10).grpc_status == "0"
+        health_ok(c)
 
 
 @pytest.mark.parametrize("flag", ["--max-connection-idle", "--keepalive-timeout"])
