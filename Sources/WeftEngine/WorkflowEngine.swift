@@ -261,6 +261,24 @@ public final class WorkflowEngine: Sendable {
         try await eventLog.watch(workflowID: workflowID, afterSequence: afterSequence)
     }
 
+    /// Whether workflows outlive this process (a durable store, e.g. Redis): then ``locateSnapshot(workflowID:)``
+    /// also finds workflows other processes run.
+    public var isDurable: Bool { !(store is NoWorkflowStore) }
+
+    /// A snapshot of a workflow this engine runs or ran, else of one its store holds (another process runs or ran
+    /// it). - Throws: ``EngineError`` NOT_FOUND, UNAVAILABLE when the store cannot be read.
+    public func locateSnapshot(workflowID: String) async throws -> WorkflowSnapshot {
+        if let record = state.withLock({ $0.records[workflowID] }) { return record.snapshot() }
+        let stored: StoredWorkflow?
+        do {
+            stored = try await store.storedWorkflow(workflowID: workflowID)
+        } catch {
+            throw EngineError(.unavailable, "cannot read workflow \"\(workflowID)\" from the store: \(error)", cause: error)
+        }
+        guard let stored else { throw notFound(workflowID) }
+        return stored.snapshot(config: config)
+    }
+
     /// A snapshot of a workflow. - Throws: ``EngineError`` NOT_FOUND.
     public func snapshot(workflowID: String) throws -> WorkflowSnapshot {
         try record(workflowID).snapshot()

@@ -161,6 +161,9 @@ def test_stream_matches_grpc_stream_and_a_second_process(persistent_redis_server
     threads = [threading.Thread(target=collect, args=(n, s)) for n, s in (("a", stub_a), ("b", stub_b))]
     for t in threads:
         t.start()
+    running = stub_b.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
+    assert running.status in (pb.WORKFLOW_STATUS_RUNNING, pb.WORKFLOW_STATUS_COMPLETED), running
+    assert running.progress.total == len(tasks) and [t.task_id for t in running.tasks][0] == "root"
     for t in threads:
         t.join(WATCH_TIMEOUT + 5)
     assert set(results) == {"a", "b"}, "a watcher did not finish"
@@ -168,8 +171,15 @@ def test_stream_matches_grpc_stream_and_a_second_process(persistent_redis_server
     assert results["b"] == results["a"], "the second process's watcher saw different events"
     starts = [e.task_started.attempt for e in results["a"] if kind(e) == "task_started"]
     assert starts == [1] * len(tasks), f"a task ran twice (the second process took the workflow over?): {starts}"
-    with pytest.raises(grpc.RpcError) as info:  # b never ran it, so it does not know it as its own
-        stub_b.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
+    # b never ran it, yet its GetWorkflow reads the workflow from Redis: the same snapshot as the owner's (but the
+    # cache's time saved, which is not stored).
+    snapshot_a = stub_a.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
+    snapshot_b = stub_b.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
+    assert snapshot_a.status == pb.WORKFLOW_STATUS_COMPLETED
+    snapshot_a.cache.time_saved_ms = 0
+    assert snapshot_b == snapshot_a
+    with pytest.raises(grpc.RpcError) as info:
+        stub_b.GetWorkflow(pb.GetWorkflowRequest(workflow_id="wf-nosuchworkflow"), timeout=RPC_TIMEOUT)
     assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
     entries = stream_entries(persistent_redis_server, wid)

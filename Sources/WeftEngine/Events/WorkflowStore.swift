@@ -6,6 +6,15 @@ public protocol WorkflowStore: Sendable {
     /// The workflows to resume, oldest first, leaving out those `known` says this engine already has.
     /// - Throws: when the store cannot be read (nothing is resumed then; the caller tries again later).
     func activeWorkflows(skipping known: @Sendable (String) -> Bool) async throws -> [StoredWorkflow]
+
+    /// One workflow as stored, whichever process runs or ran it; nil when the store does not hold it (never
+    /// accepted, or expired after its retention). Reads only: nothing is claimed.
+    /// - Throws: when the store cannot be read.
+    func storedWorkflow(workflowID: String) async throws -> StoredWorkflow?
+}
+
+extension WorkflowStore {
+    public func storedWorkflow(workflowID: String) async throws -> StoredWorkflow? { nil }
 }
 
 /// A workflow to resume after a restart, as its store kept it.
@@ -18,6 +27,10 @@ public struct StoredWorkflow: Sendable, Hashable {
     public var tasks: [String: TaskState]
     /// META expansions in the order they happened.
     public var expansions: [(parentTaskID: String, tasks: [TaskSpec])]
+    /// As stored: PENDING until the terminal event, then COMPLETED, FAILED or CANCELLED.
+    public var status: WorkflowStatus = .pending
+    /// When the terminal event was written; 0 before.
+    public var finishedUnixMs: UInt64 = 0
 
     public init(
         workflowID: String, accepted: AcceptedWorkflow, lastSequence: UInt64, tasks: [String: TaskState],
@@ -32,7 +45,7 @@ public struct StoredWorkflow: Sendable, Hashable {
 
     public static func == (lhs: StoredWorkflow, rhs: StoredWorkflow) -> Bool {
         lhs.workflowID == rhs.workflowID && lhs.accepted == rhs.accepted && lhs.lastSequence == rhs.lastSequence
-            && lhs.tasks == rhs.tasks && lhs.expansions.map(\.parentTaskID) == rhs.expansions.map(\.parentTaskID)
+            && lhs.status == rhs.status && lhs.finishedUnixMs == rhs.finishedUnixMs && lhs.tasks == rhs.tasks && lhs.expansions.map(\.parentTaskID) == rhs.expansions.map(\.parentTaskID)
             && lhs.expansions.map(\.tasks) == rhs.expansions.map(\.tasks)
     }
 

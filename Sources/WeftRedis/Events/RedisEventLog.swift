@@ -179,6 +179,11 @@ public final class RedisEventLog: EventLog, WorkflowStore {
 
     /// The active workflows no live process owns (their owner's lease expired), each claimed for this process.
 
+    /// One workflow as stored, for GetWorkflow on a process that does not run it.
+    public func storedWorkflow(workflowID: String) async throws -> StoredWorkflow? {
+        try await RedisWorkflowReader(client: client, layout: settings.layout).workflow(workflowID)
+    }
+
     public func activeWorkflows(skipping known: @Sendable (String) -> Bool) async throws -> [StoredWorkflow] {
         _ = try? await client.command(codec.lease())
         return try await RedisWorkflowReader(client: client, layout: settings.layout)

@@ -60,6 +60,25 @@ struct RedisWorkflowReader: Sendable {
         }
     }
 
+    /// One workflow as stored, whoever owns it; nil when its hash is gone (unknown or expired).
+    func workflow(_ id: String) async throws -> StoredWorkflow? {
+        do {
+            let replies = try await client.pipeline([
+                ["HGETALL", RedisArgument(layout.workflowKey(id))],
+                ["HGETALL", RedisArgument(layout.tasksKey(id))],
+            ])
+            let fields = Self.fields(replies[0])
+            guard let spec = fields[RedisWorkflowLayout.Field.spec] else { return nil }
+            var workflow = try Self.workflow(id, spec: spec, fields: fields, tasks: Self.fields(replies[1]))
+            let text = { (name: String) in String(decoding: fields[name] ?? [], as: UTF8.self) }
+            workflow.status = WorkflowStatus(rawValue: text(RedisWorkflowLayout.Field.status)) ?? .pending
+            workflow.finishedUnixMs = UInt64(text(RedisWorkflowLayout.Field.finishedUnixMs)) ?? 0
+            return workflow
+        } catch let error as RedisError {
+            throw EngineError(.unavailable, "cannot read workflow \"\(id)\" from Redis: \(error.message)", cause: error)
+        }
+    }
+
     private static func workflow(
         _ id: String, spec: [UInt8], fields: [String: [UInt8]], tasks: [String: [UInt8]]
     ) throws -> StoredWorkflow {

@@ -53,13 +53,23 @@ public struct WorkflowService: RPCService {
                     throw WorkflowMapping.rpcError(error)
                 }
             }),
-            ("GetWorkflow", .inlineUnary { (request: Weft_V1_GetWorkflowRequest, _) in
-                do {
-                    return WorkflowMapping.snapshot(try engine.snapshot(workflowID: request.workflowID))
-                } catch {
-                    throw WorkflowMapping.rpcError(error)
+            // In memory the snapshot is at hand (answered on the event loop); with a durable store a workflow another
+            // process runs is read from the store.
+            ("GetWorkflow", engine.isDurable
+                ? .unary { (request: Weft_V1_GetWorkflowRequest, _) in
+                    do {
+                        return WorkflowMapping.snapshot(try await engine.locateSnapshot(workflowID: request.workflowID))
+                    } catch {
+                        throw WorkflowMapping.rpcError(error)
+                    }
                 }
-            }),
+                : .inlineUnary { (request: Weft_V1_GetWorkflowRequest, _) in
+                    do {
+                        return WorkflowMapping.snapshot(try engine.snapshot(workflowID: request.workflowID))
+                    } catch {
+                        throw WorkflowMapping.rpcError(error)
+                    }
+                }),
             ("CancelWorkflow", .unary { (request: Weft_V1_CancelWorkflowRequest, _) in
                 do {
                     // Waits (bounded) for the cancellation to take effect, so the answer is usually CANCELLED.
