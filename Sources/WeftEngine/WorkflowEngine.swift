@@ -289,9 +289,11 @@ public final class WorkflowEngine: Sendable {
     /// - Throws: ``EngineError`` NOT_FOUND.
     @discardableResult
     public func cancel(workflowID: String, reason: String, wait: Duration = .zero) async throws -> WorkflowStatus {
-        let (record, run) = try state.withLock { state -> (WorkflowRecord, WorkflowRun?) in
-            guard let record = state.records[workflowID] else { throw notFound(workflowID) }
-            return (record, state.runs[workflowID])
+        let local = state.withLock { state -> (WorkflowRecord, WorkflowRun?)? in
+            state.records[workflowID].map { ($0, state.runs[workflowID]) }
+        }
+        guard let (record, run) = local else {
+            return try await cancelElsewhere(workflowID: workflowID, reason: reason, wait: wait)
         }
         guard let run, !record.status.isFinished else { return record.status }
         run.cancel(reason: reason.isEmpty ? "cancelled by request" : reason)
@@ -304,6 +306,35 @@ public final class WorkflowEngine: Sendable {
             }
         }
         return record.status
+    }
+
+    /// Cancels a workflow another process runs, through the store: asks its owner, then waits up to `wait` for the
+    /// stored status to turn final. - Throws: NOT_FOUND when the store does not hold it either.
+    private func cancelElsewhere(workflowID: String, reason: String, wait: Duration) async throws -> WorkflowStatus {
+        guard isDurable else { throw notFound(workflowID) }
+        let deadline = ContinuousClock.now + wait
+        var snapshot = try await locateSnapshot(workflowID: workflowID)
+        guard !snapshot.status.isFinished else { return snapshot.status }
+        do {
+            try await store.requestCancel(workflowID: workflowID, reason: reason.isEmpty ? "cancelled by request" : reason)
+        } catch {
+            throw EngineError(.unavailable, "cannot ask the process running \"\(workflowID)\" to cancel it: \(error)")
+        }
+        while !snapshot.status.isFinished, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(50))
+            snapshot = try await locateSnapshot(workflowID: workflowID)
+        }
+        return snapshot.status
+    }
+
+    /// Serves the cancellation requests other processes send through the store for workflows this engine runs,
+    /// until cancelled (Redis mode runs it beside ``run()``).
+    public func serveCancelRequests() async {
+        for await request in store.cancelRequests() {
+            // Only workflows running here: another process's are its own to cancel (asking it again would loop).
+            guard state.withLock({ $0.runs[request.workflowID] != nil }) else { continue }
+            _ = try? await cancel(workflowID: request.workflowID, reason: request.reason)
+        }
     }
 
     /// Workflows, newest first, `pageSize` at a time; `pageToken` continues a listing.

@@ -215,6 +215,7 @@ public final class WeftServer: Service {
                 let logger = logger
                 group.addTask { await redisEvents.run() }
                 group.addTask { await Self.resumeStoredWorkflows(engine, logger: logger) }
+                group.addTask { await engine.serveCancelRequests() }
             }
             if let cacheRunner {
                 group.addTask {

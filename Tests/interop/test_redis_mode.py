@@ -207,6 +207,33 @@ def test_stream_matches_grpc_stream_and_a_second_process(persistent_redis_server
     ch_b.close()
 
 
+def test_cancel_on_another_process_reaches_the_owner(persistent_redis_server: RedisServer,
+                                                     weftd_factory: Callable[..., WeftdProcess]) -> None:
+    """CancelWorkflow on a weftd that does not run the workflow asks its owner through Redis: the answer is
+    CANCELLED, the owner's watchers get workflow_cancelled with the reason, and a finished or unknown workflow
+    is answered from the stored state."""
+    a = weftd_factory("--redis-url", persistent_redis_server.url, "--cache", "false")
+    b = weftd_factory("--redis-url", persistent_redis_server.url, "--cache", "false")
+    ch_a, stub_a = stub_for(a.address)
+    ch_b, stub_b = stub_for(b.address)
+    wid = stub_a.SubmitWorkflow(pb.SubmitWorkflowRequest(
+        description="cancel elsewhere", tasks=[sim("slow", duration_ms=60_000)], options=NO_CACHE),
+        timeout=RPC_TIMEOUT).workflow_id
+    wait_for(lambda: stub_b.GetWorkflow(pb.GetWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT).status
+             == pb.WORKFLOW_STATUS_RUNNING, 10, "the workflow runs on a")
+    answer = stub_b.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=wid, reason="asked on b"), timeout=RPC_TIMEOUT)
+    assert answer.status == pb.WORKFLOW_STATUS_CANCELLED
+    events = list(stub_a.WatchWorkflow(pb.WatchWorkflowRequest(workflow_id=wid), timeout=WATCH_TIMEOUT))
+    assert kind(events[-1]) == "workflow_cancelled" and events[-1].workflow_cancelled.reason == "asked on b"
+    again = stub_b.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id=wid), timeout=RPC_TIMEOUT)
+    assert again.status == pb.WORKFLOW_STATUS_CANCELLED
+    with pytest.raises(grpc.RpcError) as info:
+        stub_b.CancelWorkflow(pb.CancelWorkflowRequest(workflow_id="wf-nosuchworkflow"), timeout=RPC_TIMEOUT)
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
+    ch_a.close()
+    ch_b.close()
+
+
 # ---- crash recovery -------------------------------------------------------------------------------------------
 
 COUNTING_SCRIPT = """\

@@ -11,10 +11,21 @@ public protocol WorkflowStore: Sendable {
     /// accepted, or expired after its retention). Reads only: nothing is claimed.
     /// - Throws: when the store cannot be read.
     func storedWorkflow(workflowID: String) async throws -> StoredWorkflow?
+
+    /// Asks whichever process runs the workflow to cancel it (the engine calls this for a workflow it does not run).
+    /// - Throws: when the request cannot be sent.
+    func requestCancel(workflowID: String, reason: String) async throws
+
+    /// The cancellation requests other processes send (``requestCancel(workflowID:reason:)``), until cancelled.
+    func cancelRequests() -> AsyncStream<(workflowID: String, reason: String)>
 }
 
 extension WorkflowStore {
     public func storedWorkflow(workflowID: String) async throws -> StoredWorkflow? { nil }
+
+    public func requestCancel(workflowID: String, reason: String) async throws {}
+
+    public func cancelRequests() -> AsyncStream<(workflowID: String, reason: String)> { AsyncStream { $0.finish() } }
 }
 
 /// A workflow to resume after a restart, as its store kept it.

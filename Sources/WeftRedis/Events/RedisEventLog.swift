@@ -179,6 +179,32 @@ public final class RedisEventLog: EventLog, WorkflowStore {
 
     /// The active workflows no live process owns (their owner's lease expired), each claimed for this process.
 
+    /// Publishes a cancellation request on ``RedisWorkflowLayout/cancelChannel`` for the process running it.
+    public func requestCancel(workflowID: String, reason: String) async throws {
+        _ = try await client.command(
+            "PUBLISH", RedisArgument(settings.layout.cancelChannel), RedisArgument("\(workflowID)\n\(reason)"))
+    }
+
+    /// The cancellation requests published by other processes (lost while the subscriber is disconnected: the
+    /// requester then sees the workflow still running and may ask again).
+    public func cancelRequests() -> AsyncStream<(workflowID: String, reason: String)> {
+        let subscription = subscriber.subscribe(channels: [settings.layout.cancelChannel])
+        return AsyncStream { continuation in
+            let reader = Task {
+                for await message in subscription.messages {
+                    let parts = message.text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+                    guard let id = parts.first, !id.isEmpty else { continue }
+                    continuation.yield((String(id), parts.count > 1 ? String(parts[1]) : ""))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in
+                reader.cancel()
+                subscription.cancel()
+            }
+        }
+    }
+
     /// One workflow as stored, for GetWorkflow on a process that does not run it.
     public func storedWorkflow(workflowID: String) async throws -> StoredWorkflow? {
         try await RedisWorkflowReader(client: client, layout: settings.layout).workflow(workflowID)

@@ -45,6 +45,8 @@ public struct RedisWorkflowLayout: Sendable, Hashable {
     public func tasksKey(_ workflowID: String) -> String { "\(statePrefix):\(workflowID):tasks" }
     public var activeKey: String { "\(statePrefix):active" }
     public func ownerKey(_ instance: String) -> String { "\(statePrefix):owner:\(instance)" }
+    /// The pub/sub channel of cancellation requests (`{workflow id}\n{reason}`) for the process running a workflow.
+    public var cancelChannel: String { "\(statePrefix):cancel" }
 
     /// The stream entry id of a sequence number.
     static func entryID(_ sequence: UInt64) -> String { "0-\(sequence)" }
