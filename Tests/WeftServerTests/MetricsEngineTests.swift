@@ -7,7 +7,7 @@ import WeftServer
 /// The engine's observer turns workflow and task outcomes into swift-metrics counters.
 @Suite("Engine metrics")
 struct MetricsEngineTests {
-    static func run(_ tasks: [TaskSpec], metrics: TestMetrics) async throws {
+    static func run(_ tasks: [TaskSpec], options: WorkflowOptions = WorkflowOptions(), metrics: TestMetrics) async throws {
         var logger = Logger(label: "weft.test")
         logger.logLevel = .critical
         let clock = EngineClock.live
@@ -21,7 +21,7 @@ struct MetricsEngineTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await engine.run() }
             defer { engine.shutdown(reason: "the test is over") }
-            let submission = try await engine.submit(WorkflowSpec(tasks: tasks))
+            let submission = try await engine.submit(WorkflowSpec(tasks: tasks, options: options))
             for try await _ in try await engine.watch(workflowID: submission.workflowID, afterSequence: 0) {}
             engine.shutdown(reason: "the test is over")
             try await group.waitForAll()
@@ -67,5 +67,17 @@ struct MetricsEngineTests {
             metrics: metrics)
         #expect(try metrics.expectCounter("weft_activity_heartbeat_timeouts_total").totalValue == 2)
         #expect(try metrics.expectCounter("weft_workflows_total", [("status", "failed")]).totalValue == 1)
+    }
+
+    @Test("the ready queue: tasks waiting for a slot, back to zero at the end")
+    func readyQueue() async throws {
+        let metrics = TestMetrics()
+        let tasks = (0..<4).map {
+            TaskSpec(id: "t\($0)", type: "work", description: "t\($0)", executor: "sim", input: #"{"duration_ms": 5}"#)
+        }
+        try await Self.run(tasks, options: WorkflowOptions(maxParallel: 1, mode: .eager), metrics: metrics)
+        let ready = try metrics.expectMeter("weft_scheduler_ready_tasks")
+        // Four ready, one slot: 3 wait, then 2, 1, 0 as each finishes and the next starts.
+        #expect(ready.values == [3, 2, 1, 0])
     }
 }

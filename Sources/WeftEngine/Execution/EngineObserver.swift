@@ -13,6 +13,9 @@ public protocol EngineObserver: Sendable {
     func attemptFailed(workflowID: String, taskID: String, attempt: Int, failure: ActivityFailure, willRetry: Bool)
     /// A task reached its final status: COMPLETED, FAILED, SKIPPED or CANCELLED.
     func taskFinished(workflowID: String, taskID: String, status: TaskStatus)
+    /// The workflow's ready queue (tasks whose dependencies are done, waiting for a slot or their batch) grew or
+    /// shrank by `delta`; it is back to zero when the workflow ends. The sum over workflows is the engine's.
+    func readyTasksChanged(workflowID: String, by delta: Int)
 }
 
 extension EngineObserver {
@@ -21,6 +24,7 @@ extension EngineObserver {
     public func attemptStarted(workflowID: String, taskID: String, attempt: Int) {}
     public func attemptFailed(workflowID: String, taskID: String, attempt: Int, failure: ActivityFailure, willRetry: Bool) {}
     public func taskFinished(workflowID: String, taskID: String, status: TaskStatus) {}
+    public func readyTasksChanged(workflowID: String, by delta: Int) {}
 }
 
 /// The observer that hears nothing: the engine's default.

@@ -89,6 +89,8 @@ final class WorkflowRun: Sendable {
         /// Set when the engine stopped and the workflow is left for a restart to resume.
         var suspended = false
         var taskTime: Duration = .zero
+        /// The ready-queue length last reported to the observer.
+        var reportedReady = 0
 
         init(run: WorkflowRun, environment: Environment, graph: TaskGraph) {
             self.run = run
@@ -110,10 +112,12 @@ final class WorkflowRun: Sendable {
         var record: WorkflowRecord { run.record }
 
         mutating func run(messages: AsyncStream<Message>, inbox: AsyncStream<Message>.Continuation) async {
+            defer { reportReady(ending: true) }
             started = environment.clock.now()
             record.update { $0.status = .running }
             await withTaskGroup(of: Void.self) { group in
                 await apply(scheduler.start(), group: &group, inbox: inbox)
+                reportReady()
                 if scheduler.isFinished {
                     return
                 }
@@ -140,6 +144,7 @@ final class WorkflowRun: Sendable {
                         group.cancelAll()
                         await cancelPending()
                     }
+                    reportReady()
                     if scheduler.isFinished { break }
                 }
             }
@@ -171,6 +176,14 @@ final class WorkflowRun: Sendable {
                 for taskID in swept { taskFinished(taskID, .cancelled) }
             }
             await finish()
+        }
+
+        /// Tells the observer how the ready queue changed (to zero once the workflow ends or stops here).
+        private mutating func reportReady(ending: Bool = false) {
+            let ready = ending ? 0 : scheduler.readyCount
+            guard ready != reportedReady else { return }
+            environment.observer.readyTasksChanged(workflowID: record.workflowID, by: ready - reportedReady)
+            reportedReady = ready
         }
 
         // MARK: Scheduler events

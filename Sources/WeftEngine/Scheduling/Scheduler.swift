@@ -33,6 +33,14 @@ public struct Scheduler: Sendable {
     /// Tasks started and not yet reported succeeded or failed.
     public private(set) var runningCount = 0
 
+    /// Tasks whose dependencies are done, waiting for a slot (EAGER) or for their batch (BATCH): the ready queue.
+    public var readyCount: Int {
+        switch mode {
+        case .eager: readyHeap.count
+        case .batch: readySet.count + formed.count - formedCursor
+        }
+    }
+
     private var phase: [Phase]
     /// Dependencies not yet succeeded.
     private var unmet: [Int32]

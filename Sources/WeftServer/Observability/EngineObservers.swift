@@ -30,4 +30,8 @@ public struct EngineObservers: EngineObserver {
     public func taskFinished(workflowID: String, taskID: String, status: TaskStatus) {
         for observer in observers { observer.taskFinished(workflowID: workflowID, taskID: taskID, status: status) }
     }
+
+    public func readyTasksChanged(workflowID: String, by delta: Int) {
+        for observer in observers { observer.readyTasksChanged(workflowID: workflowID, by: delta) }
+    }
 }

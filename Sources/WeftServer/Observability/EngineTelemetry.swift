@@ -6,7 +6,8 @@ public import WeftEngine
 ///
 /// Metrics: `weft_workflows_started_total`, `weft_workflows_running` (a meter), `weft_workflows_total{status}`,
 /// `weft_workflow_duration_seconds{status}` (a timer), `weft_tasks_total{outcome=completed|failed|skipped|cancelled}`,
-/// `weft_activity_attempts_total`, `weft_activity_retries_total` and `weft_activity_heartbeat_timeouts_total`.
+/// `weft_activity_attempts_total`, `weft_activity_retries_total`, `weft_activity_heartbeat_timeouts_total` and
+/// `weft_scheduler_ready_tasks` (a meter: the ready queues of every running workflow).
 ///
 /// Logs carry `workflow_id` (and `task_id` for a task) as metadata. Failure messages, which may quote a task's
 /// input or output, are logged only at debug level; info and above name the error type alone.
@@ -20,6 +21,7 @@ public struct EngineTelemetry: EngineObserver {
         let attempts: Counter
         let retries: Counter
         let heartbeatTimeouts: Counter
+        let ready: Meter
     }
 
     private let metrics: Metrics?
@@ -47,7 +49,16 @@ public struct EngineTelemetry: EngineObserver {
                 attempts: Counter(label: "weft_activity_attempts_total", dimensions: [], factory: factory),
                 retries: Counter(label: "weft_activity_retries_total", dimensions: [], factory: factory),
                 heartbeatTimeouts: Counter(
-                    label: "weft_activity_heartbeat_timeouts_total", dimensions: [], factory: factory))
+                    label: "weft_activity_heartbeat_timeouts_total", dimensions: [], factory: factory),
+                ready: Meter(label: "weft_scheduler_ready_tasks", dimensions: [], factory: factory))
+        }
+    }
+
+    public func readyTasksChanged(workflowID: String, by delta: Int) {
+        if delta > 0 {
+            metrics?.ready.increment(by: Double(delta))
+        } else {
+            metrics?.ready.decrement(by: Double(-delta))
         }
     }
 
