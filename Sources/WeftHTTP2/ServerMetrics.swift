@@ -164,9 +164,11 @@ final class ConnectionMethodMetrics {
 /// calls of the same method (and status) between two flushes rather than once per call.
 struct ConnectionMetrics {
     let server: ServerMetrics
-    private var methods: [String: ConnectionMethodMetrics] = [:]
+    /// The methods seen on this connection; calls refer to them by index, which costs no reference counting.
+    private var methods: [ConnectionMethodMetrics] = []
+    private var indexByPath: [String: Int] = [:]
     private var lastPath: String?
-    private var lastMethod: ConnectionMethodMetrics?
+    private var lastIndex = 0
     /// Streams the client reset on this connection.
     private(set) var clientResets = 0
     private var goawayCounted = false
@@ -176,9 +178,9 @@ struct ConnectionMetrics {
     /// The start time of calls started since the last ``publish()``, read on the first of them.
     private var burstStart: UInt64?
     /// Calls started since the last publish, as a run of one method.
-    private var startedRun: (method: ConnectionMethodMetrics, count: Int)?
+    private var startedRun: (method: Int, count: Int)?
     /// Calls ended since the last publish, recorded there with one clock read.
-    private var ended: [(method: ConnectionMethodMetrics, start: UInt64, code: StatusCode)] = []
+    private var ended: [(method: Int, start: UInt64, code: StatusCode)] = []
 
     init(server: ServerMetrics) {
         self.server = server
@@ -187,18 +189,19 @@ struct ConnectionMetrics {
     /// A routed call starts. `path` is the request's `:path`. The call's method and start time live on the
     /// stream itself, so ending it needs no lookup.
     mutating func started(stream: ServerStream, path: String, descriptor: MethodDescriptor) {
-        let method: ConnectionMethodMetrics
-        if let lastMethod, lastPath == path {
-            method = lastMethod
-        } else if let found = methods[path] {
+        let method: Int
+        if lastPath == path {
+            method = lastIndex
+        } else if let found = indexByPath[path] {
             method = found
         } else {
-            method = ConnectionMethodMetrics(server.method(descriptor))
-            methods[path] = method
+            method = methods.count
+            methods.append(ConnectionMethodMetrics(server.method(descriptor)))
+            indexByPath[path] = method
         }
         lastPath = path
-        lastMethod = method
-        if let run = startedRun, run.method === method {
+        lastIndex = method
+        if let run = startedRun, run.method == method {
             startedRun = (method, run.count + 1)
         } else {
             flushStartedRun()
@@ -225,7 +228,7 @@ struct ConnectionMetrics {
 
     private mutating func flushStartedRun() {
         guard let run = startedRun else { return }
-        run.method.shared.started.increment(by: Int64(run.count))
+        methods[run.method].shared.started.increment(by: Int64(run.count))
         startedRun = nil
     }
 
@@ -239,11 +242,11 @@ struct ConnectionMetrics {
             var runCount = 0
             for index in ended.indices {
                 let call = ended[index]
-                call.method.shared.handling.recordNanoseconds(Int64(truncatingIfNeeded: now &- call.start))
+                methods[call.method].shared.handling.recordNanoseconds(Int64(truncatingIfNeeded: now &- call.start))
                 runCount += 1
                 let next = index + 1 < ended.count ? ended[index + 1] : nil
-                if let next, next.method === call.method, next.code == call.code { continue }
-                call.method.handled(call.code).increment(by: Int64(runCount))
+                if let next, next.method == call.method, next.code == call.code { continue }
+                methods[call.method].handled(call.code).increment(by: Int64(runCount))
                 runCount = 0
             }
             ended.removeAll(keepingCapacity: true)

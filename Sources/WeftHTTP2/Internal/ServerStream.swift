@@ -30,8 +30,9 @@ final class ServerStream {
     /// The handler's task, cancelled when the stream goes away.
     var task: Task<Void, Never>?
     var deadlineTimer: Scheduled<Void>?
-    /// The call's method metrics and start time while metrics are on and the call is counted as started.
-    var metricsCall: (method: ConnectionMethodMetrics, start: UInt64)?
+    /// While metrics are on and the call is counted as started: its method (an index into its connection's
+    /// ``ConnectionMetrics``) and start time.
+    var metricsCall: (method: Int, start: UInt64)?
 
     /// Response HEADERS were submitted (with a body to follow).
     var responseStarted = false
