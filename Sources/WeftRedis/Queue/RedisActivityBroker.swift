@@ -168,8 +168,8 @@ public final class RedisActivityBroker: ActivityBroker {
             }
         }
         let limit = activity.task.timeouts.scheduleToStart ?? config.scheduleToStartTimeout
-        try await enqueue(activity, token: token, hex: hex, queue: queue, limit: limit)
         do {
+            try await enqueue(activity, token: token, hex: hex, queue: queue, limit: limit)
             guard let limit else { return try await waitForOutcome(hex) }
             let clock = clock
             return try await withThrowingTaskGroup(of: ActivityOutput?.self) { group in
@@ -194,22 +194,38 @@ public final class RedisActivityBroker: ActivityBroker {
 
     private func enqueue(_ activity: Activity, token: TaskToken, hex: String, queue: String, limit: Duration?) async throws {
         let ttl = limit.map { $0 + activity.startToCloseTimeout + config.cancelledTokenRetention } ?? settings.queuedRetention
+        let command: [RedisArgument] = [
+            "EVAL", RedisArgument(RedisQueueScripts.enqueue), 2, RedisArgument(settings.layout.attemptKey(hex)),
+            RedisArgument(settings.layout.queueKey(queue)), RedisArgument(ownerID), RedisArgument(queue),
+            RedisArgument(token.bytes), RedisArgument(codec.encode(activity)), RedisArgument(config.maxPendingPerQueue),
+            RedisArgument(ttl.positiveMilliseconds), RedisArgument(RedisQueueLayout.group),
+        ]
+        // While Redis is unreachable the attempt waits to be queued (it has not started: no timeout runs) rather
+        // than fail; the script is idempotent, so a retry after a lost reply queues it once.
+        var backoff = Duration.milliseconds(100)
+        var reported = false
         let reply: RedisValue
-        do {
-            reply = try await client.command([
-                "EVAL", RedisArgument(RedisQueueScripts.enqueue), 2, RedisArgument(settings.layout.attemptKey(hex)),
-                RedisArgument(settings.layout.queueKey(queue)), RedisArgument(ownerID), RedisArgument(queue),
-                RedisArgument(token.bytes), RedisArgument(codec.encode(activity)), RedisArgument(config.maxPendingPerQueue),
-                RedisArgument(ttl.positiveMilliseconds), RedisArgument(RedisQueueLayout.group),
-            ])
-        } catch {
-            if error.kind == .server, error.message.hasPrefix("QUEUEFULL") {
-                let length = error.message.split(separator: " ").last.map(String.init) ?? "?"
-                throw ActivityFailure(
-                    "queue \(queue.debugDescription) holds \(length) pending activities, the limit "
-                        + "(WEFT_MAX_QUEUE_PENDING)", type: "QueueFull")
+        while true {
+            do {
+                reply = try await client.command(command)
+                break
+            } catch {
+                if error.kind == .server, error.message.hasPrefix("QUEUEFULL") {
+                    let length = error.message.split(separator: " ").last.map(String.init) ?? "?"
+                    throw ActivityFailure(
+                        "queue \(queue.debugDescription) holds \(length) pending activities, the limit "
+                            + "(WEFT_MAX_QUEUE_PENDING)", type: "QueueFull")
+                }
+                guard error.kind == .connection || error.kind == .timeout else {
+                    throw ActivityFailure("the activity could not be queued: \(error)", type: "RedisUnavailable")
+                }
+                if !reported {
+                    logger.warning("queue \(queue.debugDescription): Redis is unreachable, activities wait to be queued: \(error)")
+                    reported = true
+                }
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(2))
             }
-            throw ActivityFailure("the activity could not be queued: \(error)", type: "RedisUnavailable")
         }
         guard reply.string != nil else {
             throw ActivityFailure("the activity could not be queued: unexpected reply \(reply)", type: "RedisUnavailable")
@@ -428,6 +444,8 @@ public final class RedisActivityBroker: ActivityBroker {
         let key = settings.layout.queueKey(queue)
         var lastReclaim = ContinuousClock.now
         var groupReady = false
+        /// Whether the last read failed: an outage is logged once, not on every retry.
+        var failing = false
         while !Task.isCancelled {
             let wanted = state.withLock { state -> Int in
                 let waiting = state.lanes[queue]?.waiters.count ?? 0
@@ -461,13 +479,20 @@ public final class RedisActivityBroker: ActivityBroker {
                         RedisArgument(key), ">")
                     entries = StreamEntry.parse(readGroup: reply)
                 }
+                if failing {
+                    logger.info("reading queue \(queue.debugDescription) works again")
+                    failing = false
+                }
                 for entry in entries { await take(entry, queue: queue) }
             } catch {
                 if error.kind == .server, error.message.hasPrefix("NOGROUP") {
                     groupReady = false
                     continue
                 }
-                logger.warning("reading queue \(queue.debugDescription) failed: \(error)")
+                if !failing {
+                    logger.warning("reading queue \(queue.debugDescription) failed (retrying every 200 ms): \(error)")
+                    failing = true
+                }
                 try? await Task.sleep(for: .milliseconds(200))
             }
         }

@@ -6,8 +6,11 @@
 /// worker completed it; the outcome is in the hash) or `cancelled` (its owner gave up: timeout, cancellation).
 enum RedisQueueScripts {
     /// KEYS: attempt hash, queue stream. ARGV: owner, queue name, token bytes, activity bytes, max pending,
-    /// hash TTL (ms), group. Returns the entry id, or an error reply `QUEUEFULL <length>`.
+    /// hash TTL (ms), group. Returns the entry id, or an error reply `QUEUEFULL <length>`. Idempotent: an attempt
+    /// already queued (a retry after a lost reply) keeps its entry.
     static let enqueue = """
+        local existing = redis.call('HGET', KEYS[1], 'entry')
+        if existing then return existing end
         local length = redis.call('XLEN', KEYS[2])
         if length >= tonumber(ARGV[5]) then return redis.error_reply('QUEUEFULL ' .. length) end
         pcall(redis.call, 'XGROUP', 'CREATE', KEYS[2], ARGV[7], '0', 'MKSTREAM')

@@ -212,3 +212,47 @@ struct RedisActivityBrokerTests {
         }
     }
 }
+
+/// ``RedisActivityBroker`` across a Redis outage, on a redis-server of the test's own.
+@Suite("RedisActivityBroker outage", .enabled(if: TestRedis.ownServerTestsEnabled, TestRedis.ownServerDisabled))
+struct RedisActivityBrokerOutageTests {
+    @Test("an attempt queued while Redis is down waits for it instead of failing, then reaches a worker once")
+    func enqueueWaitsForRedis() async throws {
+        let server = try await RedisServerProcess()
+        let configuration = server.configuration(commandTimeout: .seconds(2), poolSize: 2)
+        let client = RedisClient(configuration: configuration)
+        let fetch = RedisClient(configuration: configuration)
+        let subscriber = RedisSubscriber(configuration: configuration)
+        defer {
+            subscriber.shutdown()
+            fetch.shutdown()
+            client.shutdown()
+        }
+        var settings = RedisActivityBroker.Settings()
+        settings.fetchBlock = .milliseconds(200)
+        let broker = RedisActivityBroker(
+            settings: settings, client: client, fetchClient: fetch, subscriber: subscriber,
+            codec: RedisActivityBrokerTests.codec, clock: .live)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await broker.run() }
+            defer { group.cancelAll() }
+            await server.stop()
+            let output = Task {
+                try await broker.execute(
+                    RedisActivityBrokerTests.activity("during-outage"), queue: "q",
+                    heartbeat: RedisActivityBrokerTests.Heard().recorder)
+            }
+            // Still waiting (neither failed nor queued) while Redis is away.
+            try await Task.sleep(for: .milliseconds(500))
+            try await server.start()
+            let polled = try #require(
+                try await broker.poll(queue: "q", workerID: "w", identity: "", wait: .seconds(15)))
+            #expect(polled.activity.task.id == "during-outage")
+            #expect(await eventually { (try? await broker.recordHeartbeat(token: polled.token, details: "")) == false })
+            try await broker.complete(token: polled.token, outcome: .result("after the outage"))
+            #expect(try await output.value.output == "after the outage")
+            let length = try await client.command("XLEN", "weft:queue:q")
+            #expect(length.integer == 0, "queued once, taken once")
+        }
+    }
+}
