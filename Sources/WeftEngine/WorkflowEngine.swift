@@ -365,6 +365,47 @@ public final class WorkflowEngine: Sendable {
         return (page, "")
     }
 
+    /// Workflows, newest first, like ``list(pageSize:pageToken:status:)``; with a durable store, every workflow the
+    /// store holds, whichever process runs it (this engine's own from their live records). Page tokens then have
+    /// the form `r:{created ms}:{workflow id}`.
+    /// - Throws: ``EngineError`` INVALID_ARGUMENT for a token this server did not issue, UNAVAILABLE when the store
+    ///   cannot be read.
+    public func listAnywhere(pageSize: Int, pageToken: String, status: WorkflowStatus?) async throws
+        -> (workflows: [WorkflowSummary], nextPageToken: String)
+    {
+        guard isDurable else { return try list(pageSize: pageSize, pageToken: pageToken, status: status) }
+        var cursor: StoredWorkflowCursor?
+        if !pageToken.isEmpty {
+            let parts = pageToken.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0] == "r", let created = UInt64(parts[1]), !parts[2].isEmpty else {
+                throw EngineError(.invalidArgument, "page_token \"\(pageToken)\" is not a token this server issued")
+            }
+            cursor = StoredWorkflowCursor(createdUnixMs: created, workflowID: String(parts[2]))
+        }
+        let size = min(max(pageSize, 1), 1000)
+        var page: [WorkflowSummary] = []
+        while true {
+            let batch: (workflows: [StoredWorkflow], exhausted: Bool)
+            do {
+                batch = try await store.storedWorkflows(after: cursor, limit: size)
+            } catch {
+                throw EngineError(.unavailable, "cannot list workflows from the store: \(error)", cause: error)
+            }
+            for stored in batch.workflows {
+                cursor = StoredWorkflowCursor(createdUnixMs: stored.accepted.createdUnixMs, workflowID: stored.workflowID)
+                let local = state.withLock { $0.records[stored.workflowID] }
+                let summary = local?.summary() ?? stored.snapshot(config: config).summary
+                if let status, summary.status != status { continue }
+                page.append(summary)
+                if page.count == size {
+                    let token = cursor.map { "r:\($0.createdUnixMs):\($0.workflowID)" } ?? ""
+                    return (page, token)
+                }
+            }
+            if batch.exhausted { return (page, "") }
+        }
+    }
+
     private func record(_ workflowID: String) throws -> WorkflowRecord {
         guard let record = state.withLock({ $0.records[workflowID] }) else { throw notFound(workflowID) }
         return record

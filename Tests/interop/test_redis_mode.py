@@ -234,6 +234,44 @@ def test_cancel_on_another_process_reaches_the_owner(persistent_redis_server: Re
     ch_b.close()
 
 
+def test_list_on_any_process_pages_through_every_workflow(persistent_redis_server: RedisServer,
+                                                          weftd_factory: Callable[..., WeftdProcess]) -> None:
+    """ListWorkflows reads the index in Redis: each process lists the workflows of both, newest first, in pages,
+    filtered by status; a token from elsewhere is INVALID_ARGUMENT."""
+    a = weftd_factory("--redis-url", persistent_redis_server.url, "--cache", "false")
+    b = weftd_factory("--redis-url", persistent_redis_server.url, "--cache", "false")
+    ch_a, stub_a = stub_for(a.address)
+    ch_b, stub_b = stub_for(b.address)
+    ids = []
+    for stub, name, ms in [(stub_a, "one", 10), (stub_b, "two", 10), (stub_a, "three", 10), (stub_b, "four", 60_000)]:
+        ids.append(stub.SubmitWorkflow(pb.SubmitWorkflowRequest(
+            description=name, tasks=[sim("t", duration_ms=ms)], options=NO_CACHE), timeout=RPC_TIMEOUT).workflow_id)
+        time.sleep(0.005)  # distinct creation times, so the order is certain
+    for wid in ids[:3]:
+        list((stub_a if wid in (ids[0], ids[2]) else stub_b).WatchWorkflow(
+            pb.WatchWorkflowRequest(workflow_id=wid), timeout=WATCH_TIMEOUT))
+    for stub in (stub_a, stub_b):
+        first = stub.ListWorkflows(pb.ListWorkflowsRequest(page_size=2), timeout=RPC_TIMEOUT)
+        assert [w.workflow_id for w in first.workflows] == [ids[3], ids[2]] and first.next_page_token
+        second = stub.ListWorkflows(pb.ListWorkflowsRequest(page_size=2, page_token=first.next_page_token),
+                                    timeout=RPC_TIMEOUT)
+        assert [w.workflow_id for w in second.workflows] == [ids[1], ids[0]]
+        assert [w.description for w in [*first.workflows, *second.workflows]] == ["four", "three", "two", "one"]
+        rest = stub.ListWorkflows(pb.ListWorkflowsRequest(page_size=2, page_token=second.next_page_token),
+                                  timeout=RPC_TIMEOUT) if second.next_page_token else second
+        assert not rest.next_page_token and (rest is second or not rest.workflows)
+        done = stub.ListWorkflows(pb.ListWorkflowsRequest(status=pb.WORKFLOW_STATUS_COMPLETED), timeout=RPC_TIMEOUT)
+        assert [w.workflow_id for w in done.workflows] == [ids[2], ids[1], ids[0]]
+        assert all(w.progress.completed == 1 and w.progress.total == 1 for w in done.workflows)
+        running = stub.ListWorkflows(pb.ListWorkflowsRequest(status=pb.WORKFLOW_STATUS_RUNNING), timeout=RPC_TIMEOUT)
+        assert [w.workflow_id for w in running.workflows] == [ids[3]]
+        with pytest.raises(grpc.RpcError) as info:
+            stub.ListWorkflows(pb.ListWorkflowsRequest(page_token="12"), timeout=RPC_TIMEOUT)
+        assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    ch_a.close()
+    ch_b.close()
+
+
 # ---- crash recovery -------------------------------------------------------------------------------------------
 
 COUNTING_SCRIPT = """\

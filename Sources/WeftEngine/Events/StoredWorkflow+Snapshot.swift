@@ -35,3 +35,12 @@ extension StoredWorkflow {
             lastSequence: lastSequence, cache: cache)
     }
 }
+
+extension WorkflowSnapshot {
+    /// The listing line of this snapshot.
+    var summary: WorkflowSummary {
+        WorkflowSummary(
+            workflowID: workflowID, status: status, description: description, progress: progress,
+            createdUnixMs: createdUnixMs)
+    }
+}

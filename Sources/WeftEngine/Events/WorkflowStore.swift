@@ -12,6 +12,12 @@ public protocol WorkflowStore: Sendable {
     /// - Throws: when the store cannot be read.
     func storedWorkflow(workflowID: String) async throws -> StoredWorkflow?
 
+    /// Stored workflows, newest first (by creation time, then id descending), that come after `cursor` (nil: from
+    /// the newest), at most `limit`; `exhausted` when there are no more. Whoever runs them.
+    /// - Throws: when the store cannot be read.
+    func storedWorkflows(after cursor: StoredWorkflowCursor?, limit: Int) async throws
+        -> (workflows: [StoredWorkflow], exhausted: Bool)
+
     /// Asks whichever process runs the workflow to cancel it (the engine calls this for a workflow it does not run).
     /// - Throws: when the request cannot be sent.
     func requestCancel(workflowID: String, reason: String) async throws
@@ -20,8 +26,25 @@ public protocol WorkflowStore: Sendable {
     func cancelRequests() -> AsyncStream<(workflowID: String, reason: String)>
 }
 
+/// A position in a listing of stored workflows: the last one listed.
+public struct StoredWorkflowCursor: Sendable, Hashable {
+    public var createdUnixMs: UInt64
+    public var workflowID: String
+
+    public init(createdUnixMs: UInt64, workflowID: String) {
+        self.createdUnixMs = createdUnixMs
+        self.workflowID = workflowID
+    }
+}
+
 extension WorkflowStore {
     public func storedWorkflow(workflowID: String) async throws -> StoredWorkflow? { nil }
+
+    public func storedWorkflows(after cursor: StoredWorkflowCursor?, limit: Int) async throws
+        -> (workflows: [StoredWorkflow], exhausted: Bool)
+    {
+        ([], true)
+    }
 
     public func requestCancel(workflowID: String, reason: String) async throws {}
 

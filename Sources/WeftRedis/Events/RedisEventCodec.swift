@@ -95,8 +95,9 @@ struct RedisEventCodec: Sendable {
             }
             commands.append(tasks)
         }
-        if checkpoint.accepted != nil {
+        if let accepted = checkpoint.accepted {
             commands.append(["SADD", RedisArgument(layout.activeKey), RedisArgument(id)])
+            commands.append(["ZADD", RedisArgument(layout.indexKey), RedisArgument(accepted.createdUnixMs), RedisArgument(id)])
             // The owner's lease exists before anyone can see the workflow, so no other process takes it over.
             commands.append(lease())
         }

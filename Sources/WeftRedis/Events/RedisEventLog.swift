@@ -205,6 +205,13 @@ public final class RedisEventLog: EventLog, WorkflowStore {
         }
     }
 
+    /// Stored workflows newest first, for ListWorkflows on any process.
+    public func storedWorkflows(after cursor: StoredWorkflowCursor?, limit: Int) async throws
+        -> (workflows: [StoredWorkflow], exhausted: Bool)
+    {
+        try await RedisWorkflowReader(client: client, layout: settings.layout).workflows(after: cursor, limit: limit)
+    }
+
     /// One workflow as stored, for GetWorkflow on a process that does not run it.
     public func storedWorkflow(workflowID: String) async throws -> StoredWorkflow? {
         try await RedisWorkflowReader(client: client, layout: settings.layout).workflow(workflowID)

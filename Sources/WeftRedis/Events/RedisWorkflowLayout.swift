@@ -8,6 +8,8 @@
 /// - `weft:wf:{id}`: a hash with the accepted spec and the workflow's status (fields in ``Field``);
 /// - `weft:wf:{id}:tasks`: a hash from task id to its state (`weft.v1.TaskState` protobuf bytes);
 /// - `weft:wf:active`: the set of workflows a starting weftd resumes;
+/// - `weft:wf:index`: every accepted workflow by creation time (ListWorkflows on any process); ids whose hashes
+///   expired are dropped when a listing meets them;
 /// - `weft:wf:owner:{instance}`: a key with a short TTL that a running weftd keeps alive; a workflow whose owner's
 ///   key has expired is taken over by another process.
 public struct RedisWorkflowLayout: Sendable, Hashable {
@@ -44,6 +46,8 @@ public struct RedisWorkflowLayout: Sendable, Hashable {
     public func workflowKey(_ workflowID: String) -> String { "\(statePrefix):\(workflowID)" }
     public func tasksKey(_ workflowID: String) -> String { "\(statePrefix):\(workflowID):tasks" }
     public var activeKey: String { "\(statePrefix):active" }
+    /// Every accepted workflow by creation time (a sorted set: score created ms, member id), for listings.
+    public var indexKey: String { "\(statePrefix):index" }
     public func ownerKey(_ instance: String) -> String { "\(statePrefix):owner:\(instance)" }
     /// The pub/sub channel of cancellation requests (`{workflow id}\n{reason}`) for the process running a workflow.
     public var cancelChannel: String { "\(statePrefix):cancel" }

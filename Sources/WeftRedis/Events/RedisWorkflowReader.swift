@@ -60,6 +60,74 @@ struct RedisWorkflowReader: Sendable {
         }
     }
 
+    /// Stored workflows newest first after `cursor`, from `weft:wf:index`; ids whose hashes expired are dropped from
+    /// the index on the way.
+    func workflows(after cursor: StoredWorkflowCursor?, limit: Int) async throws
+        -> (workflows: [StoredWorkflow], exhausted: Bool)
+    {
+        var expired: [String] = []
+        let listing: (workflows: [StoredWorkflow], exhausted: Bool)
+        do {
+            listing = try await read(after: cursor, limit: limit, expired: &expired)
+        } catch {
+            throw EngineError(.unavailable, "cannot list workflows from Redis: \(error.message)", cause: error)
+        }
+        if !expired.isEmpty {
+            _ = try? await client.command(["ZREM", RedisArgument(layout.indexKey)] + expired.map { RedisArgument($0) })
+        }
+        return listing
+    }
+
+    private func read(after cursor: StoredWorkflowCursor?, limit: Int, expired: inout [String]) async throws(RedisError)
+        -> (workflows: [StoredWorkflow], exhausted: Bool)
+    {
+        // A fixed upper score keeps offsets stable while newer workflows are added meanwhile.
+        let maximum = cursor.map { RedisArgument($0.createdUnixMs) } ?? "+inf"
+        var offset = 0
+        var found: [StoredWorkflow] = []
+        while true {
+            // A few more than needed: entries at the cursor's own time that it already passed are skipped.
+            let want = limit - found.count + 16
+            let reply = try await client.command(
+                "ZREVRANGEBYSCORE", RedisArgument(layout.indexKey), maximum, "-inf", "WITHSCORES", "LIMIT",
+                RedisArgument(offset), RedisArgument(want))
+            let items = reply.array ?? []
+            var candidates: [(id: String, created: UInt64)] = []
+            var index = 0
+            while index + 1 < items.count {
+                if let id = items[index].string, let score = items[index + 1].string.flatMap({ UInt64($0) }) {
+                    candidates.append((id, score))
+                }
+                index += 2
+            }
+            offset += items.count / 2
+            let after = candidates.filter { candidate in
+                guard let cursor else { return true }
+                return candidate.created < cursor.createdUnixMs
+                    || (candidate.created == cursor.createdUnixMs && candidate.id < cursor.workflowID)
+            }
+            var commands: [[RedisArgument]] = []
+            for candidate in after {
+                commands.append(["HGETALL", RedisArgument(layout.workflowKey(candidate.id))])
+                commands.append(["HGETALL", RedisArgument(layout.tasksKey(candidate.id))])
+            }
+            let replies = try await client.pipeline(commands)
+            for (position, candidate) in after.enumerated() {
+                let fields = Self.fields(replies[2 * position])
+                guard let spec = fields[RedisWorkflowLayout.Field.spec] else {
+                    expired.append(candidate.id)
+                    continue
+                }
+                guard let workflow = try? Self.stored(
+                    candidate.id, spec: spec, fields: fields, tasks: Self.fields(replies[2 * position + 1]))
+                else { continue }
+                found.append(workflow)
+                if found.count == limit { return (found, false) }
+            }
+            if items.count / 2 < want { return (found, true) }
+        }
+    }
+
     /// One workflow as stored, whoever owns it; nil when its hash is gone (unknown or expired).
     func workflow(_ id: String) async throws -> StoredWorkflow? {
         do {
@@ -69,14 +137,21 @@ struct RedisWorkflowReader: Sendable {
             ])
             let fields = Self.fields(replies[0])
             guard let spec = fields[RedisWorkflowLayout.Field.spec] else { return nil }
-            var workflow = try Self.workflow(id, spec: spec, fields: fields, tasks: Self.fields(replies[1]))
-            let text = { (name: String) in String(decoding: fields[name] ?? [], as: UTF8.self) }
-            workflow.status = WorkflowStatus(rawValue: text(RedisWorkflowLayout.Field.status)) ?? .pending
-            workflow.finishedUnixMs = UInt64(text(RedisWorkflowLayout.Field.finishedUnixMs)) ?? 0
-            return workflow
-        } catch let error as RedisError {
-            throw EngineError(.unavailable, "cannot read workflow \"\(id)\" from Redis: \(error.message)", cause: error)
+            return try Self.stored(id, spec: spec, fields: fields, tasks: Self.fields(replies[1]))
+        } catch {
+            throw EngineError(.unavailable, "cannot read workflow \"\(id)\" from Redis: \(error)", cause: error)
         }
+    }
+
+    /// A workflow with its stored status and end time, as GetWorkflow and listings show it.
+    private static func stored(
+        _ id: String, spec: [UInt8], fields: [String: [UInt8]], tasks: [String: [UInt8]]
+    ) throws -> StoredWorkflow {
+        var workflow = try Self.workflow(id, spec: spec, fields: fields, tasks: tasks)
+        let text = { (name: String) in String(decoding: fields[name] ?? [], as: UTF8.self) }
+        workflow.status = WorkflowStatus(rawValue: text(RedisWorkflowLayout.Field.status)) ?? .pending
+        workflow.finishedUnixMs = UInt64(text(RedisWorkflowLayout.Field.finishedUnixMs)) ?? 0
+        return workflow
     }
 
     private static func workflow(

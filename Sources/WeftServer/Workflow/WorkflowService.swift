@@ -80,22 +80,46 @@ public struct WorkflowService: RPCService {
                     throw WorkflowMapping.rpcError(error)
                 }
             }),
-            ("ListWorkflows", .inlineUnary { (request: Weft_V1_ListWorkflowsRequest, _) in
-                guard request.pageSize <= 1000 else {
-                    throw RPCError(code: .invalidArgument, message: "page_size \(request.pageSize) is more than 1000")
+            // In memory the listing is at hand (answered on the event loop); with a durable store it is read from the
+            // store, so every process lists every workflow.
+            ("ListWorkflows", engine.isDurable
+                ? .unary { (request: Weft_V1_ListWorkflowsRequest, _) in
+                    let (size, status) = try Self.listing(request)
+                    do {
+                        let (workflows, next) = try await engine.listAnywhere(
+                            pageSize: size, pageToken: request.pageToken, status: status)
+                        return Weft_V1_ListWorkflowsResponse(
+                            workflows: workflows.map(WorkflowMapping.summary), nextPageToken: next)
+                    } catch {
+                        throw WorkflowMapping.rpcError(error)
+                    }
                 }
-                do {
-                    let (workflows, next) = try engine.list(
-                        pageSize: request.pageSize == 0 ? 50 : Int(request.pageSize), pageToken: request.pageToken,
-                        status: try WorkflowMapping.status(from: request.status))
-                    return Weft_V1_ListWorkflowsResponse(
-                        workflows: workflows.map(WorkflowMapping.summary), nextPageToken: next)
-                } catch let error as RPCError {
-                    throw error
-                } catch {
-                    throw WorkflowMapping.rpcError(error)
-                }
-            }),
+                : .inlineUnary { (request: Weft_V1_ListWorkflowsRequest, _) in
+                    let (size, status) = try Self.listing(request)
+                    do {
+                        let (workflows, next) = try engine.list(
+                            pageSize: size, pageToken: request.pageToken, status: status)
+                        return Weft_V1_ListWorkflowsResponse(
+                            workflows: workflows.map(WorkflowMapping.summary), nextPageToken: next)
+                    } catch {
+                        throw WorkflowMapping.rpcError(error)
+                    }
+                }),
         ]
+    }
+
+    /// A listing's page size (0: 50) and status filter; INVALID_ARGUMENT for a page size over 1000 or an unknown
+    /// status.
+    private static func listing(_ request: Weft_V1_ListWorkflowsRequest) throws -> (Int, WorkflowStatus?) {
+        guard request.pageSize <= 1000 else {
+            throw RPCError(code: .invalidArgument, message: "page_size \(request.pageSize) is more than 1000")
+        }
+        do {
+            return (request.pageSize == 0 ? 50 : Int(request.pageSize), try WorkflowMapping.status(from: request.status))
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw WorkflowMapping.rpcError(error)
+        }
     }
 }
