@@ -27,14 +27,14 @@ struct RedisActivityBrokerTests {
 
     /// Two brokers (owner and worker side) on the shared server, running while `body` runs.
     static func withBrokers<R: Sendable>(
-        config: ActivityBrokerConfig = .defaults,
-        _ body: @Sendable (_ owner: RedisActivityBroker, _ worker: RedisActivityBroker, _ client: RedisClient,
+        config: ActivityBrokerConfig = .defaults, configuration: RedisConfiguration? = nil,
+        _ body: (_ owner: RedisActivityBroker, _ worker: RedisActivityBroker, _ client: RedisClient,
                            _ layout: RedisQueueLayout) async throws -> R
     ) async throws -> R {
         var settings = RedisActivityBroker.Settings()
         settings.layout = RedisQueueLayout(prefix: TestRedis.uniquePrefix("queue"))
         settings.fetchBlock = .milliseconds(200)
-        let configuration = try TestRedis.configuration()
+        let configuration = try configuration ?? TestRedis.configuration()
         let client = RedisClient(configuration: configuration)
         let fetch = RedisClient(configuration: configuration)
         let subscriber = RedisSubscriber(configuration: configuration)
@@ -220,25 +220,10 @@ struct RedisActivityBrokerOutageTests {
     func enqueueWaitsForRedis() async throws {
         let server = try await RedisServerProcess()
         let configuration = server.configuration(commandTimeout: .seconds(2), poolSize: 2)
-        let client = RedisClient(configuration: configuration)
-        let fetch = RedisClient(configuration: configuration)
-        let subscriber = RedisSubscriber(configuration: configuration)
-        defer {
-            subscriber.shutdown()
-            fetch.shutdown()
-            client.shutdown()
-        }
-        var settings = RedisActivityBroker.Settings()
-        settings.fetchBlock = .milliseconds(200)
-        let broker = RedisActivityBroker(
-            settings: settings, client: client, fetchClient: fetch, subscriber: subscriber,
-            codec: RedisActivityBrokerTests.codec, clock: .live)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await broker.run() }
-            defer { group.cancelAll() }
+        try await RedisActivityBrokerTests.withBrokers(configuration: configuration) { owner, worker, client, layout in
             await server.stop()
             let output = Task {
-                try await broker.execute(
+                try await owner.execute(
                     RedisActivityBrokerTests.activity("during-outage"), queue: "q",
                     heartbeat: RedisActivityBrokerTests.Heard().recorder)
             }
@@ -246,12 +231,12 @@ struct RedisActivityBrokerOutageTests {
             try await Task.sleep(for: .milliseconds(500))
             try await server.start()
             let polled = try #require(
-                try await broker.poll(queue: "q", workerID: "w", identity: "", wait: .seconds(15)))
+                try await worker.poll(queue: "q", workerID: "w", identity: "", wait: .seconds(15)))
             #expect(polled.activity.task.id == "during-outage")
-            #expect(await eventually { (try? await broker.recordHeartbeat(token: polled.token, details: "")) == false })
-            try await broker.complete(token: polled.token, outcome: .result("after the outage"))
+            #expect(await eventually { (try? await worker.recordHeartbeat(token: polled.token, details: "")) == false })
+            try await worker.complete(token: polled.token, outcome: .result("after the outage"))
             #expect(try await output.value.output == "after the outage")
-            let length = try await client.command("XLEN", "weft:queue:q")
+            let length = try await client.command("XLEN", RedisArgument(layout.queueKey("q")))
             #expect(length.integer == 0, "queued once, taken once")
         }
     }
