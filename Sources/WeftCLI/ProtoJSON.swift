@@ -1,3 +1,5 @@
+import WeftRPC
+
 /// Decoding of protobuf messages from the proto3 JSON mapping (protobuf's "JSON Mapping" specification), the format
 /// `grpcurl -d` reads: field names in lowerCamelCase or as written in the .proto file, enums by name or number,
 /// 64-bit integers as numbers or strings, wrapper types as plain values, `null` for "not set".
@@ -187,7 +189,7 @@ public struct ProtoJSONReader {
             !key.isEmpty && key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
         if !plain {
             var quoted = ""
-            JSONValue.writeString(key, to: &quoted)
+            JSONString.append(key, to: &quoted)
             return "\(parent)[\(quoted)]"
         }
         return parent.isEmpty ? key : "\(parent).\(key)"
@@ -230,7 +232,7 @@ extension JSONValue {
         case .string(let text):
             let shown = text.count > 40 ? String(text.prefix(40)) + "…" : text
             var quoted = ""
-            JSONValue.writeString(shown, to: &quoted)
+            JSONString.append(shown, to: &quoted)
             return "string \(quoted)"
         case .number(let literal): return "number \(literal)"
         case .bool(let value): return "\(value)"

@@ -1,3 +1,5 @@
+import WeftRPC
+
 /// Conversions of JSON values to protobuf scalars under the proto3 JSON mapping's rules.
 enum ProtoJSONScalar {
     static func string(_ value: JSONValue, path: String) throws -> String {
@@ -102,7 +104,7 @@ extension ProtoJSONEnum {
             let list =
                 choices.dropLast().joined(separator: ", ") + (choices.count > 1 ? " or " : "") + (choices.last ?? "")
             var quoted = ""
-            JSONValue.writeString(name, to: &quoted)
+            JSONString.append(name, to: &quoted)
             throw ProtoJSONError(
                 path: path,
                 message:

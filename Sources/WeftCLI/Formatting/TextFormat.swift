@@ -1,4 +1,5 @@
 import Foundation
+import WeftRPC
 public import WeftMessages
 
 /// Small text helpers shared by the line, live and snapshot views.
@@ -45,7 +46,7 @@ public enum TextFormat {
             && value.unicodeScalars.allSatisfy { $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" }
         if plain { return "\(key)=\(value)" }
         var quoted = ""
-        JSONValue.writeString(value, to: &quoted)
+        JSONString.append(value, to: &quoted)
         return "\(key)=\(quoted)"
     }
 

@@ -1,3 +1,5 @@
+import WeftRPC
+
 /// A JSON value as written: object members keep their order and numbers keep their literal text, so 64-bit
 /// integers survive exactly (a `Double` would round anything above 2^53).
 public enum JSONValue: Sendable, Hashable {
@@ -48,7 +50,7 @@ public enum JSONValue: Sendable, Hashable {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .number(let literal): out += literal
-        case .string(let text): Self.writeString(text, to: &out)
+        case .string(let text): JSONString.append(text, to: &out)
         case .array(let elements):
             out += "["
             for (index, element) in elements.enumerated() {
@@ -60,33 +62,12 @@ public enum JSONValue: Sendable, Hashable {
             out += "{"
             for (index, member) in members.enumerated() {
                 if index > 0 { out += "," }
-                Self.writeString(member.key, to: &out)
+                JSONString.append(member.key, to: &out)
                 out += ":"
                 member.value.write(to: &out)
             }
             out += "}"
         }
-    }
-
-    /// Writes `text` as a JSON string literal, escaping quotes, backslashes and control characters.
-    static func writeString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 
     // Tuples are not Hashable/Equatable, so the synthesized conformances cannot exist for `.object`.

@@ -1,6 +1,7 @@
 import Foundation
 public import Logging
 import Synchronization
+import WeftRPC
 
 /// A swift-log handler writing JSON lines for log shippers: one object per line with `timestamp` (ISO 8601,
 /// UTC, milliseconds), `level`, `label`, `message`, `source` and the metadata flattened into the object (nested
@@ -45,20 +46,20 @@ public struct JSONLogHandler: LogHandler {
         metadata: Logger.Metadata
     ) -> String {
         var text = "{\"timestamp\":"
-        appendString(timestamp.formatted(Self.timestampStyle), to: &text)
+        JSONString.append(timestamp.formatted(Self.timestampStyle), to: &text)
         text += ",\"level\":"
-        appendString(level.rawValue, to: &text)
+        JSONString.append(level.rawValue, to: &text)
         text += ",\"label\":"
-        appendString(label, to: &text)
+        JSONString.append(label, to: &text)
         text += ",\"message\":"
-        appendString(message, to: &text)
+        JSONString.append(message, to: &text)
         text += ",\"source\":"
-        appendString(source, to: &text)
+        JSONString.append(source, to: &text)
         var flat: [(String, Logger.MetadataValue)] = []
         flatten(metadata, prefix: "", into: &flat)
         for (key, value) in flat.sorted(by: { $0.0 < $1.0 }) {
             text += ","
-            appendString(fixed.contains(key) ? "meta.\(key)" : key, to: &text)
+            JSONString.append(fixed.contains(key) ? "meta.\(key)" : key, to: &text)
             text += ":"
             appendValue(value, to: &text)
         }
@@ -80,8 +81,8 @@ public struct JSONLogHandler: LogHandler {
 
     private static func appendValue(_ value: Logger.MetadataValue, to text: inout String) {
         switch value {
-        case .string(let string): appendString(string, to: &text)
-        case .stringConvertible(let convertible): appendString(convertible.description, to: &text)
+        case .string(let string): JSONString.append(string, to: &text)
+        case .stringConvertible(let convertible): JSONString.append(convertible.description, to: &text)
         case .array(let values):
             text += "["
             for (index, element) in values.enumerated() {
@@ -93,7 +94,7 @@ public struct JSONLogHandler: LogHandler {
             text += "{"
             for (index, key) in nested.keys.sorted().enumerated() {
                 if index > 0 { text += "," }
-                appendString(key, to: &text)
+                JSONString.append(key, to: &text)
                 text += ":"
                 appendValue(nested[key]!, to: &text)
             }
@@ -101,24 +102,6 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
-    /// A JSON string literal: quotes, backslashes and control characters escaped.
-    private static func appendString(_ string: String, to text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
-    }
 }
 
 /// Where ``JSONLogHandler`` writes: each line in one `write`, so lines of concurrent loggers never interleave.
