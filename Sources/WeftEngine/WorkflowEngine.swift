@@ -308,23 +308,29 @@ public final class WorkflowEngine: Sendable {
         return record.status
     }
 
-    /// Cancels a workflow another process runs, through the store: asks its owner, then waits up to `wait` for the
-    /// stored status to turn final. - Throws: NOT_FOUND when the store does not hold it either.
+    /// Cancels a workflow another process runs, through the store: asks its owner, then follows its events (served
+    /// from the durable log) for up to `wait` until the terminal one. - Throws: NOT_FOUND when the store does not
+    /// hold it either.
     private func cancelElsewhere(workflowID: String, reason: String, wait: Duration) async throws -> WorkflowStatus {
         guard isDurable else { throw notFound(workflowID) }
-        let deadline = ContinuousClock.now + wait
-        var snapshot = try await locateSnapshot(workflowID: workflowID)
+        let snapshot = try await locateSnapshot(workflowID: workflowID)
         guard !snapshot.status.isFinished else { return snapshot.status }
         do {
             try await store.requestCancel(workflowID: workflowID, reason: reason.isEmpty ? "cancelled by request" : reason)
         } catch {
             throw EngineError(.unavailable, "cannot ask the process running \"\(workflowID)\" to cancel it: \(error)")
         }
-        while !snapshot.status.isFinished, ContinuousClock.now < deadline, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(50))
-            snapshot = try await locateSnapshot(workflowID: workflowID)
+        if wait > .zero {
+            let events = try await eventLog.watch(workflowID: workflowID, afterSequence: snapshot.lastSequence)
+            await withTaskGroup(of: Void.self) { group in
+                // The watch ends after the terminal event.
+                group.addTask { do { for try await _ in events {} } catch {} }
+                group.addTask { try? await Task.sleep(for: wait) }
+                await group.next()
+                group.cancelAll()
+            }
         }
-        return snapshot.status
+        return try await locateSnapshot(workflowID: workflowID).status
     }
 
     /// Serves the cancellation requests other processes send through the store for workflows this engine runs,

@@ -101,12 +101,18 @@ public final class RedisActivityBroker: ActivityBroker {
 
     // MARK: Running
 
-    /// Hears the owner channel and runs the fetch loops until cancelled. Start it before the server takes RPCs:
-    /// an attempt's start, heartbeats and completion are heard only while it runs.
+    /// Hears the owner channel and runs the fetch loops until cancelled, then ends every waiting poll
+    /// (``shutdown()``). Start it before the server takes RPCs: an attempt's start, heartbeats and completion are
+    /// heard only while it runs.
     public func run() async {
         let subscription = subscriber.subscribe(channels: [settings.layout.ownerChannel(ownerID)])
-        defer { subscription.cancel() }
+        defer {
+            subscription.cancel()
+            fetchInput.finish()
+            shutdown()
+        }
         _ = await subscription.waitUntilActive(timeout: .seconds(2))
+        // Each child ends when run() is cancelled: the streams' iterations return nil, the loops check cancellation.
         await withDiscardingTaskGroup { group in
             group.addTask {
                 await withDiscardingTaskGroup { messages in
@@ -123,27 +129,7 @@ public final class RedisActivityBroker: ActivityBroker {
                     }
                 }
             }
-            // Ends every child when run() is cancelled: the subscription and the fetch requests finish.
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    state.withLock { $0.stopWaiter = continuation }
-                    if Task.isCancelled { self.stop() }
-                }
-            } onCancel: {
-                self.stop()
-            }
-            subscription.cancel()
-            fetchInput.finish()
         }
-    }
-
-    private func stop() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.stopped = true
-            defer { state.stopWaiter = nil }
-            return state.stopWaiter
-        }
-        waiter?.resume()
     }
 
     // MARK: Owner side
@@ -355,7 +341,7 @@ public final class RedisActivityBroker: ActivityBroker {
     /// this process waits for.
     private func watchReconnections(_ subscription: RedisSubscription) async {
         var seen = subscription.activeGeneration
-        while !Task.isCancelled, !state.withLock({ $0.stopped }) {
+        while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(250))
             guard let generation = subscription.activeGeneration, generation != seen else { continue }
             let first = seen == nil
@@ -413,7 +399,7 @@ public final class RedisActivityBroker: ActivityBroker {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<TakenEntry?, Never>) in
                 let startFetcher = state.withLock { state -> Bool? in
-                    if Task.isCancelled || state.stopped || state.closed { return nil }
+                    if Task.isCancelled || state.closed { return nil }
                     var lane = state.lanes[queue] ?? Lane()
                     lane.waiters.append(Waiter(id: pollerID, workerID: workerID, continuation: continuation))
                     let start = !lane.fetching
@@ -449,13 +435,13 @@ public final class RedisActivityBroker: ActivityBroker {
         while !Task.isCancelled {
             let wanted = state.withLock { state -> Int in
                 let waiting = state.lanes[queue]?.waiters.count ?? 0
-                if waiting == 0 || state.stopped {
+                if waiting == 0 || state.closed {
                     // Stopping is decided under the lock, so a poll arriving now starts a new loop.
                     state.lanes[queue]?.fetching = false
                     if state.lanes[queue]?.waiters.isEmpty == true { state.lanes[queue] = nil }
                     report(queue, state)
                 }
-                return state.stopped ? 0 : waiting
+                return state.closed ? 0 : waiting
             }
             if wanted == 0 { return }
             do {
@@ -686,10 +672,8 @@ private struct State: Sendable {
     var ownedCounts: [String: OwnedCounts] = [:]
     var lanes: [String: Lane] = [:]
     var nextPollerID: UInt64 = 0
-    var stopped = false
     /// Set by ``RedisActivityBroker/shutdown()``: polls end empty and new ones are refused.
     var closed = false
-    var stopWaiter: CheckedContinuation<Void, Never>?
 
     /// Drops a finished attempt from its queue's counts.
     mutating func forget(_ owned: OwnedAttempt) {
