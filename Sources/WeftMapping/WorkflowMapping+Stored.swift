@@ -106,7 +106,7 @@ extension WorkflowMapping {
         return result
     }
 
-    static func result(from result: Weft_V1_TaskResult?) -> TaskResult {
+    public static func result(from result: Weft_V1_TaskResult?) -> TaskResult {
         TaskResult(
             taskID: result?.taskID ?? "", output: result?.output ?? "",
             cache: cacheOutcome(from: result?.cache) ?? .bypassed, attempt: Int(result?.attempt ?? 0),

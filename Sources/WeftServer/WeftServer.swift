@@ -131,12 +131,6 @@ public final class WeftServer: Service {
                 RedisSubscriber(configuration: configuration, logger: logger), configuration)
     }
 
-    /// Event writes waiting for Redis (Redis mode; zero in memory): a gauge for admission control.
-    public var bufferedRedisWrites: (count: Int, bytes: Int) {
-        let backlog = redisEvents?.backlog ?? RedisWriteBacklog()
-        return (backlog.count, backlog.bytes)
-    }
-
     /// Redis mode's event log: health of `weft.v1.WorkflowService` follows whether Redis is reachable.
     private static func makeEventLog(
         _ config: WeftServerConfig, redis: (client: RedisClient, subscriber: RedisSubscriber),

@@ -7,33 +7,18 @@ import WeftRPC
 /// (durations, results, the engine-error → status table).
 enum WorkerMapping {
     static func activityTask(_ polled: PolledActivity) -> Weft_V1_ActivityTask {
-        let activity = polled.activity
-        return Weft_V1_ActivityTask(
-            taskToken: polled.token.bytes, workflowID: activity.workflowID, task: taskSpec(activity.task),
+        activityTask(polled.activity, token: polled.token.bytes, deadlineUnixMs: polled.deadlineUnixMs)
+    }
+
+    /// An attempt as workers receive it (and as Redis queues hold it, with no token or deadline yet).
+    static func activityTask(_ activity: Activity, token: [UInt8], deadlineUnixMs: UInt64) -> Weft_V1_ActivityTask {
+        Weft_V1_ActivityTask(
+            taskToken: token, workflowID: activity.workflowID, task: WorkflowMapping.taskSpec(activity.task),
             attempt: UInt32(clamping: activity.attempt),
             startToCloseMs: WorkflowMapping.milliseconds(activity.startToCloseTimeout),
             heartbeatTimeoutMs: WorkflowMapping.milliseconds(activity.heartbeatTimeout),
-            deadlineUnixMs: polled.deadlineUnixMs, heartbeatDetails: activity.lastHeartbeatDetails,
+            deadlineUnixMs: deadlineUnixMs, heartbeatDetails: activity.lastHeartbeatDetails,
             reference: activity.reference.map(WorkflowMapping.result), constraints: activity.constraints)
-    }
-
-    /// The task as submitted (after validation: its executor resolved), for the worker.
-    static func taskSpec(_ task: TaskSpec) -> Weft_V1_TaskSpec {
-        let complexity: Weft_V1_Complexity = switch task.complexity {
-        case .simple: .simple
-        case .medium: .medium
-        case .complex: .complex
-        case .meta: .meta
-        }
-        let timeouts = task.timeouts
-        return Weft_V1_TaskSpec(
-            id: task.id, type: task.type, complexity: complexity, description: task.description,
-            dependsOn: task.dependsOn, executor: task.executor, input: task.input,
-            timeouts: Weft_V1_Timeouts(
-                startToCloseMs: timeouts.startToClose.map(WorkflowMapping.milliseconds) ?? 0,
-                heartbeatMs: timeouts.heartbeat.map(WorkflowMapping.milliseconds) ?? 0,
-                scheduleToStartMs: timeouts.scheduleToStart.map(WorkflowMapping.milliseconds) ?? 0),
-            cacheable: Google_Protobuf_BoolValue(value: task.cacheable))
     }
 
     /// The token of a heartbeat or completion; INVALID_ARGUMENT naming the field when it is missing or malformed.
